@@ -1,0 +1,33 @@
+"""``tapegrad.nn``: TensorFlow's ``tf.nn`` names.
+
+>>> import tapegrad as tf
+>>> tf.nn.relu([-1.0, 1.0]).numpy().tolist()
+[0.0, 1.0]
+"""
+
+from .ops.math import sigmoid, softplus, tanh
+from .ops.nn import (
+                     bias_add,
+                     dropout,
+                     elu,
+                     l2_loss,
+                     l2_normalize,
+                     leaky_relu,
+                     log_softmax,
+                     moments,
+                     relu,
+                     relu6,
+                     selu,
+                     sigmoid_cross_entropy_with_logits,
+                     silu,
+                     softmax,
+                     softmax_cross_entropy_with_logits,
+                     softsign,
+                     sparse_softmax_cross_entropy_with_logits,
+                     swish,
+)
+
+__all__ = ["bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax",
+           "moments", "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits",
+           "silu", "softmax", "softmax_cross_entropy_with_logits", "softplus", "softsign",
+           "sparse_softmax_cross_entropy_with_logits", "swish", "tanh"]

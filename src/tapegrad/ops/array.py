@@ -1,0 +1,709 @@
+"""Arrays: shapes, joining and splitting, indexing, gathering, padding, and creating tensors.
+
+The gradient of a movement is the opposite movement: a reshape reshapes back, a slice scatters
+into zeros, a gather scatter-adds. Each such pair is two primitives that are each other's gradient,
+so every order of derivative works.
+
+>>> import tapegrad as tf
+>>> x = tf.reshape(tf.range(6), (2, 3))
+>>> x.numpy().tolist(), x[:, 1].numpy().tolist(), tf.transpose(x).shape
+([[0, 1, 2], [3, 4, 5]], [1, 4], TensorShape([3, 2]))
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import tape
+from ..dtypes import DType, as_dtype, float32
+from ..errors import invalid_argument
+from ..tape import Primitive
+from ..tensor import Tensor, as_shape, convert_to_tensor, to_numpy, wrap
+from .math import operands
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+
+
+class EachInput:
+    """The gradient rules of an op with any number of inputs: one rule told which input it is."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable[..., Any]) -> None:
+        self.rule = rule
+
+    def __getitem__(self, i: int) -> Callable[..., Any]:
+        return functools.partial(self.rule, i)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+# ----- shapes -----
+
+RESHAPE = Primitive("Reshape", np.reshape, lambda xp, g, ans, x, shape: xp.reshape(g, xp.shape(x)))
+TRANSPOSE = Primitive("Transpose", np.transpose,
+                      lambda xp, g, ans, x, perm: xp.transpose(g, tuple(np.argsort(perm))))
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
+    """The same values in a new shape; one dimension may be -1 (inferred).
+
+    >>> import tapegrad as tf
+    >>> tf.reshape([1, 2, 3, 4, 5, 6], (2, -1)).shape
+    TensorShape([2, 3])
+    """
+    x = _tensor(tensor)
+    shape = as_shape(shape)
+    size = int(np.size(x._value))
+    known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    if shape.count(-1) > 1 or (-1 in shape and (known == 0 or size % known)) or \
+            (-1 not in shape and known != size):
+        wanted = f"requires a multiple of {known}" if -1 in shape else f"has {known}"
+        raise invalid_argument(f"Input to reshape is a tensor with {size} values, but the "
+                               f"requested shape {wanted} [Op:Reshape] name: ")
+    if -1 in shape:
+        shape = tuple(size // known if d == -1 else d for d in shape)
+    if shape == np.shape(x._value) and type(x) is Tensor:
+        return x
+    return tape.apply(RESHAPE, (x,), (shape,))
+
+
+def transpose(a: Any, perm: Sequence[int] | None = None, conjugate: bool = False,
+              name: str | None = None) -> Tensor:
+    """Axes permuted by ``perm`` (reversed when None).
+
+    >>> import tapegrad as tf
+    >>> tf.transpose(tf.zeros((2, 3, 4))).shape
+    TensorShape([4, 3, 2])
+    """
+    x = _tensor(a)
+    ndim = x._value.ndim
+    perm = tuple(builtins.range(ndim))[::-1] if perm is None else tuple(int(p) % max(ndim, 1)
+                                                               for p in as_shape(perm))
+    if sorted(perm) != list(builtins.range(ndim)):
+        raise invalid_argument(f"transpose expects a vector of size {ndim}. But input(1) is a "
+                               f"vector of size {len(perm)} [Op:Transpose] name: ")
+    return tape.apply(TRANSPOSE, (x,), (perm,))
+
+
+def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:
+    """A new axis of length 1 at position ``axis``.
+
+    >>> import tapegrad as tf
+    >>> tf.expand_dims([1, 2], 0).shape
+    TensorShape([1, 2])
+    """
+    x = _tensor(input)
+    ndim = x._value.ndim
+    axis = int(axis)
+    if not -ndim - 1 <= axis <= ndim:
+        raise invalid_argument(f"Tried to expand dim index {axis} for tensor with {ndim} "
+                               "dimensions. [Op:ExpandDims] name: ")
+    shape = list(np.shape(x._value))
+    shape.insert(axis % (ndim + 1), 1)
+    return tape.apply(RESHAPE, (x,), (tuple(shape),))
+
+
+def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:
+    """The axes of length 1 removed (only those in ``axis`` when given).
+
+    >>> import tapegrad as tf
+    >>> tf.squeeze(tf.zeros((1, 2, 1))).shape
+    TensorShape([2])
+    """
+    x = _tensor(input)
+    shape = np.shape(x._value)
+    if axis is None:
+        drop = {i for i, n in enumerate(shape) if n == 1}
+    else:
+        drop = set()
+        for a in as_shape(axis):
+            if not -len(shape) <= a < len(shape):
+                raise invalid_argument(f"Tried to squeeze dim index {a} for tensor with "
+                                       f"{len(shape)} dimensions. [Op:Squeeze] name: ")
+            if shape[a] != 1:
+                raise invalid_argument(f"Can not squeeze dim[{a % len(shape)}], expected a "
+                                       f"dimension of 1, got {shape[a]} [Op:Squeeze] name: ")
+            drop.add(a % len(shape))
+    return tape.apply(RESHAPE, (x,), (tuple(n for i, n in enumerate(shape) if i not in drop),))
+
+
+def _broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    return np.broadcast_to(x, shape)
+
+
+BROADCAST_TO = Primitive("BroadcastTo", _broadcast_to, lambda xp, g, ans, x, shape: g)
+
+
+def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
+    """``input`` repeated along new or length-1 axes to ``shape``; the gradient sums back.
+
+    >>> import tapegrad as tf
+    >>> tf.broadcast_to([1.0, 2.0], (2, 2)).numpy().tolist()
+    [[1.0, 2.0], [1.0, 2.0]]
+    """
+    x = _tensor(input)
+    shape = as_shape(shape)
+    try:
+        np.broadcast_shapes(np.shape(x._value), shape)
+    except ValueError:
+        raise invalid_argument(f"Unable to broadcast tensor of shape {list(np.shape(x._value))} "
+                               f"to tensor of shape {list(shape)} [Op:BroadcastTo] name: "
+                               ) from None
+    return tape.apply(BROADCAST_TO, (x,), (shape,))
+
+
+def _tile_rule(xp: Any, g: Any, ans: Any, x: Any, multiples: tuple[int, ...]) -> Any:
+    shape = xp.shape(x)
+    split = tuple(d for m, n in zip(multiples, shape) for d in (m, n))
+    return xp.sum(xp.reshape(g, split), tuple(builtins.range(0, 2 * len(shape), 2)), False)
+
+
+TILE = Primitive("Tile", np.tile, _tile_rule)
+
+
+def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
+    """``input`` repeated ``multiples[i]`` times along axis i.
+
+    >>> import tapegrad as tf
+    >>> tf.tile([[1, 2]], [2, 2]).numpy().tolist()
+    [[1, 2, 1, 2], [1, 2, 1, 2]]
+    """
+    x = _tensor(input)
+    multiples = as_shape(multiples)
+    if len(multiples) != x._value.ndim:
+        raise invalid_argument(f"Expected multiples argument to be a vector of length "
+                               f"{x._value.ndim} but got length {len(multiples)} [Op:Tile] name: ")
+    return tape.apply(TILE, (x,), (multiples,))
+
+
+REVERSE = Primitive("ReverseV2", np.flip, lambda xp, g, ans, x, axes: xp.flip(g, axes))
+
+
+def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
+    """The entries in reverse order along each axis in ``axis``.
+
+    >>> import tapegrad as tf
+    >>> tf.reverse([[1, 2], [3, 4]], axis=[1]).numpy().tolist()
+    [[2, 1], [4, 3]]
+    """
+    x = _tensor(tensor)
+    axes = tuple(a % max(x._value.ndim, 1) for a in as_shape(axis))
+    return tape.apply(REVERSE, (x,), (axes,))
+
+
+# ----- joining and splitting -----
+
+def _concat(*args: Any) -> Any:
+    *values, axis, bounds = args
+    return np.concatenate(values, axis)
+
+
+def _concat_rule(i: int, xp: Any, g: Any, ans: Any, *args: Any) -> Any:
+    axis, bounds = args[-2:]
+    return g[(slice(None),) * axis + (slice(bounds[i], bounds[i + 1]),)]
+
+
+CONCAT = Primitive("ConcatV2", _concat)
+CONCAT.vjps = EachInput(_concat_rule)
+
+
+def _same_dtype(values: Sequence[Any], prim: Primitive) -> list[Tensor]:
+    tensors = [_tensor(v) for v in values]
+    if not tensors:
+        raise ValueError(f"{prim.name} needs at least one input.")
+    first = tensors[0]
+    return [first] + [operands(prim, first, t)[1] for t in tensors[1:]]
+
+
+def concat(values: Sequence[Any], axis: int, name: str | None = None) -> Tensor:
+    """The tensors joined end to end along ``axis``.
+
+    >>> import tapegrad as tf
+    >>> tf.concat([[1, 2], [3]], axis=0).numpy().tolist()
+    [1, 2, 3]
+    """
+    tensors = _same_dtype(values, CONCAT)
+    ndim = tensors[0]._value.ndim
+    if not -ndim <= int(axis) < max(ndim, 1) or ndim == 0:
+        raise invalid_argument(f"ConcatOp : Expected concatenating dimensions in the range "
+                               f"[{-ndim}, {ndim}), but got {axis} [Op:ConcatV2] name: concat")
+    axis = int(axis) % ndim
+    shapes = [np.shape(t._value) for t in tensors]
+    for s in shapes[1:]:
+        if len(s) != ndim or any(a != b for k, (a, b) in enumerate(zip(s, shapes[0]))
+                                 if k != axis):
+            raise invalid_argument(f"ConcatOp : Dimension mismatch in shapes {list(shapes[0])} "
+                                   f"and {list(s)} [Op:ConcatV2] name: concat")
+    bounds = tuple(int(b) for b in np.cumsum([0] + [s[axis] for s in shapes]))
+    return tape.apply(CONCAT, tuple(tensors), (axis, bounds))
+
+
+def _stack(*args: Any) -> Any:
+    *values, axis = args
+    return np.stack(values, axis)
+
+
+STACK = Primitive("Pack", _stack)
+STACK.vjps = EachInput(lambda i, xp, g, ans, *args: g[(slice(None),) * args[-1] + (i,)])
+
+
+def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> Tensor:
+    """The tensors, all of one shape, stacked along a new axis.
+
+    >>> import tapegrad as tf
+    >>> tf.stack([[1, 2], [3, 4]], axis=1).numpy().tolist()
+    [[1, 3], [2, 4]]
+    """
+    tensors = _same_dtype(values, STACK)
+    shape = np.shape(tensors[0]._value)
+    for t in tensors[1:]:
+        if np.shape(t._value) != shape:
+            raise invalid_argument(f"Shapes of all inputs must match: values[0].shape = "
+                                   f"{list(shape)} != values[{tensors.index(t)}].shape = "
+                                   f"{list(np.shape(t._value))} [Op:Pack] name: stack")
+    ndim = len(shape) + 1
+    if not -ndim <= int(axis) < ndim:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-ndim}, {ndim})")
+    return tape.apply(STACK, tuple(tensors), (int(axis) % ndim,))
+
+
+def unstack(value: Any, num: int | None = None, axis: int = 0,
+            name: str | None = None) -> list[Tensor]:
+    """The slices of ``value`` along ``axis``, as a list.
+
+    >>> import tapegrad as tf
+    >>> [t.numpy().tolist() for t in tf.unstack([[1, 2], [3, 4]])]
+    [[1, 2], [3, 4]]
+    """
+    x = _tensor(value)
+    ndim = x._value.ndim
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-ndim}, {ndim})")
+    axis %= ndim
+    return [x[(slice(None),) * axis + (i,)] for i in builtins.range(np.shape(x._value)[axis])]
+
+
+def split(value: Any, num_or_size_splits: Any, axis: int = 0, num: int | None = None,
+          name: str | None = None) -> list[Tensor]:
+    """``value`` cut along ``axis`` into equal parts, or parts of the given sizes (one may be -1).
+
+    >>> import tapegrad as tf
+    >>> [t.numpy().tolist() for t in tf.split(tf.range(5), [2, -1])]
+    [[0, 1], [2, 3, 4]]
+    """
+    x = _tensor(value)
+    axis = int(axis) % max(x._value.ndim, 1)
+    length = np.shape(x._value)[axis]
+    if np.ndim(num_or_size_splits) == 0 and not isinstance(num_or_size_splits, (list, tuple)):
+        parts = int(num_or_size_splits)
+        if parts <= 0 or length % parts:
+            raise invalid_argument(f"Number of ways to split should evenly divide the split "
+                                   f"dimension, but got split_dim {axis} (size = {length}) and "
+                                   f"num_split {parts} [Op:Split] name: split")
+        sizes = [length // parts] * parts
+    else:
+        sizes = list(as_shape(num_or_size_splits))
+        if sizes.count(-1) == 1:
+            sizes[sizes.index(-1)] = length - (sum(sizes) + 1)
+        if sum(sizes) != length or builtins.min(sizes) < 0:
+            raise invalid_argument(f"Determined shape must either match input shape along "
+                                   f"split_dim exactly if fully specified, or be less than the "
+                                   f"size of the input along split_dim if not fully specified. "
+                                   f"Got: {sum(sizes)} [Op:SplitV] name: split")
+    bounds = np.cumsum([0] + sizes)
+    return [x[(slice(None),) * axis + (slice(int(a), int(b)),)]
+            for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+# ----- indexing -----
+
+def _slice_grad(g: Any, key: tuple[Any, ...], shape: tuple[int, ...]) -> Any:
+    out = np.zeros(shape, np.result_type(g))
+    out[key] = g
+    return out
+
+
+GETITEM = Primitive("StridedSlice", lambda x, key: x[key],
+                    lambda xp, g, ans, x, key: xp.slice_grad(g, key, xp.shape(x)))
+SLICE_GRAD = Primitive("StridedSliceGrad", _slice_grad,
+                       lambda xp, g, ans, dy, key, shape: g[key])
+
+
+def _index_part(k: Any) -> Any:
+    if isinstance(k, Tensor):
+        if k._value.ndim != 0 or k._value.dtype.kind not in "iu":
+            raise TypeError("Only integers, slices (`:`), ellipsis (`...`), tapegrad.newaxis "
+                            "(`None`) and scalar tapegrad.int32/tapegrad.int64 tensors are valid "
+                            f"indices, got {k!r}")
+        return int(k._value)
+    if isinstance(k, slice):
+        return slice(*(None if p is None else int(p) for p in (k.start, k.stop, k.step)))
+    if k is None or k is Ellipsis or isinstance(k, (int, np.integer)) and \
+            not isinstance(k, (bool, np.bool_)):
+        return k
+    raise TypeError("Only integers, slices (`:`), ellipsis (`...`), tapegrad.newaxis (`None`) "
+                    f"and scalar tapegrad.int32/tapegrad.int64 tensors are valid indices, got "
+                    f"{k!r}")
+
+
+def getitem(tensor: Tensor, key: Any) -> Tensor:
+    """``tensor[key]`` with ints, slices (negative steps too), ``...`` and None; differentiable."""
+    parts = tuple(key) if isinstance(key, (tuple, list)) else (key,)
+    key = tuple(_index_part(k) for k in parts)
+    shape = np.shape(tensor._value)
+    axis = 0
+    for k in key:
+        if k is Ellipsis:
+            axis = len(shape) - sum(1 for p in key if p is not None and p is not Ellipsis) + axis
+        elif k is not None:
+            if axis >= len(shape):
+                raise invalid_argument(f"Index out of range using input dim {axis}; input has "
+                                       f"only {len(shape)} dims [Op:StridedSlice] name: "
+                                       "strided_slice/")
+            if isinstance(k, int) and not -shape[axis] <= k < shape[axis]:
+                raise invalid_argument(f"slice index {k} of dimension {axis} out of bounds. "
+                                       "[Op:StridedSlice] name: strided_slice/")
+            axis += 1
+    try:
+        return tape.apply(GETITEM, (tensor,), (key,))
+    except IndexError as e:
+        raise invalid_argument(f"{e} [Op:StridedSlice] name: strided_slice/") from None
+
+
+Tensor.__getitem__ = getitem
+newaxis = None
+
+
+def _checked_indices(indices: Tensor, size: int, op: str) -> Any:
+    idx = indices._value
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"Value passed to parameter 'indices' has DataType {indices.dtype.name} "
+                        "not in list of allowed values: int16, int32, int64")
+    bad = (idx < 0) | (idx >= size)
+    if np.any(bad):
+        where = np.argwhere(bad)[0]
+        raise invalid_argument(f"indices[{','.join(map(str, where))}] = {idx[tuple(where)]} is "
+                               f"not in [0, {size}) [Op:{op}] name: ")
+    return idx
+
+
+def _scatter_add(g: Any, indices: Any, axis: int, shape: tuple[int, ...]) -> Any:
+    out = np.zeros(shape, np.result_type(g))
+    np.add.at(out, (slice(None),) * axis + (indices,), g)
+    return out
+
+
+GATHER = Primitive("GatherV2", lambda x, indices, axis: np.take(x, indices, axis),
+                   lambda xp, g, ans, x, indices, axis:
+                   xp.scatter_add(g, indices, axis, xp.shape(x)))
+SCATTER_ADD = Primitive("UnsortedSegmentSum", _scatter_add,
+                        lambda xp, g, ans, dy, indices, axis, shape: xp.gather(g, indices, axis))
+
+
+def gather(params: Any, indices: Any, validate_indices: Any = None, axis: int | None = None,
+           batch_dims: int = 0, name: str | None = None) -> Tensor:
+    """The slices of ``params`` along ``axis`` at ``indices``; the gradient adds back into place.
+
+    >>> import tapegrad as tf
+    >>> tf.gather([10.0, 20.0, 30.0], [2, 0, 2]).numpy().tolist()
+    [30.0, 10.0, 30.0]
+    """
+    if batch_dims != 0:
+        raise ValueError("gather: only batch_dims=0 is supported.")
+    x = _tensor(params)
+    axis = 0 if axis is None else int(axis) % max(x._value.ndim, 1)
+    if x._value.ndim == 0:
+        raise invalid_argument("params must be at least 1 dimensional [Op:GatherV2] name: ")
+    idx = _checked_indices(_tensor(indices), np.shape(x._value)[axis], "GatherV2")
+    return tape.apply(GATHER, (x,), (idx, axis))
+
+
+def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
+                 name: str | None = None) -> Tensor:
+    """The entries of ``tensor`` where ``mask`` is True (mask over the leading axes from ``axis``).
+
+    >>> import tapegrad as tf
+    >>> tf.boolean_mask([1, 2, 3], [True, False, True]).numpy().tolist()
+    [1, 3]
+    """
+    x = _tensor(tensor)
+    m = _tensor(mask)._value
+    if m.dtype.kind != "b":
+        raise TypeError(f"boolean_mask needs a bool mask, got {m.dtype}.")
+    axis = 0 if axis is None else int(axis)
+    shape = np.shape(x._value)
+    if shape[axis:axis + m.ndim] != m.shape:
+        raise ValueError(f"Shapes {list(shape)} and {list(m.shape)} are incompatible")
+    flat = reshape(x, shape[:axis] + (-1,) + shape[axis + m.ndim:])
+    return gather(flat, np.flatnonzero(m).astype(np.int64), axis=axis)
+
+
+def _one_hot(indices: Any, depth: int, on: Any, off: Any, axis: int) -> Any:
+    eye = np.arange(depth) == np.expand_dims(indices, -1)  # out-of-range indices: all off
+    out = np.where(eye, on, off)
+    return np.moveaxis(out, -1, axis) if axis != -1 else out
+
+
+def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = None,
+            axis: int | None = None, dtype: DType | str | None = None,
+            name: str | None = None) -> Tensor:
+    """Rows of ``depth`` entries, ``on_value`` at each index and ``off_value`` elsewhere.
+
+    >>> import tapegrad as tf
+    >>> tf.one_hot([0, 2], 3).numpy().tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    idx = _tensor(indices)._value
+    target = as_dtype(dtype) if dtype is not None else (
+        convert_to_tensor(on_value).dtype if on_value is not None else float32)
+    on = to_numpy(1 if on_value is None else on_value, target)
+    off = to_numpy(0 if off_value is None else off_value, target)
+    out = _one_hot(idx, int(depth), on, off, -1 if axis is None else int(axis))
+    return wrap(out.astype(target._np)[()])
+
+
+def _pad_constant(x: Any, paddings: tuple[tuple[int, int], ...], value: Any) -> Any:
+    return np.pad(x, paddings, constant_values=value)
+
+
+def _unpad(xp: Any, g: Any, ans: Any, x: Any, paddings: Any, value: Any) -> Any:
+    return g[tuple(slice(a, a + n) for (a, _), n in zip(paddings, xp.shape(x)))]
+
+
+PAD = Primitive("PadV2", _pad_constant, _unpad)
+
+
+def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any = 0,
+        name: str | None = None) -> Tensor:
+    """``tensor`` padded by ``paddings[i] = [before, after]`` along axis i.
+
+    ``mode`` is CONSTANT (with ``constant_values``), REFLECT or SYMMETRIC, as in TensorFlow.
+
+    >>> import tapegrad as tf
+    >>> tf.pad([[1, 2]], [[1, 0], [0, 1]], constant_values=9).numpy().tolist()
+    [[9, 9, 9], [1, 2, 9]]
+    """
+    x = _tensor(tensor)
+    widths = tuple((int(a), int(b)) for a, b in np.asarray(
+        paddings._value if isinstance(paddings, Tensor) else paddings).reshape(-1, 2))
+    if len(widths) != x._value.ndim or builtins.min((w for p in widths for w in p), default=0) < 0:
+        raise invalid_argument(f"The first dimension of paddings must be the rank of inputs"
+                               f"[{len(widths)},2] {list(np.shape(x._value))} and paddings must "
+                               "not be negative [Op:Pad] name: ")
+    mode = mode.upper()
+    if mode == "CONSTANT":
+        value = to_numpy(constant_values, x.dtype)
+        return tape.apply(PAD, (x,), (widths, value))
+    if mode not in ("REFLECT", "SYMMETRIC"):
+        raise ValueError(f"Value of argument `mode` expected to be one of \"CONSTANT\", "
+                         f"\"REFLECT\", or \"SYMMETRIC\". Received `mode` = {mode}")
+    # A mirror pad is a gather along each axis, so its gradient comes from gather's.
+    out = x
+    for axis, (before, after) in enumerate(widths):
+        n = np.shape(x._value)[axis]
+        edge = 0 if mode == "SYMMETRIC" else 1
+        if builtins.max(before, after) > n - edge:
+            raise invalid_argument(f"paddings must be less than{' or equal to' * (1 - edge)} the "
+                                   f"dimension size: {before}, {after} greater than {n} "
+                                   "[Op:MirrorPad] name: ")
+        index = np.concatenate([np.arange(before, 0, -1) - 1 + edge, np.arange(n),
+                                n - 1 - edge - np.arange(after)]).astype(np.int64)
+        out = gather(out, index, axis=axis)
+    return out
+
+
+# ----- creating tensors -----
+
+def zeros(shape: Any, dtype: DType | str = float32, name: str | None = None) -> Tensor:
+    """A tensor of zeros (float32 unless told otherwise).
+
+    >>> import tapegrad as tf
+    >>> tf.zeros(3).numpy().tolist()
+    [0.0, 0.0, 0.0]
+    """
+    return wrap(np.zeros(as_shape(shape), as_dtype(dtype)._np)[()])
+
+
+def ones(shape: Any, dtype: DType | str = float32, name: str | None = None) -> Tensor:
+    """A tensor of ones (float32 unless told otherwise).
+
+    >>> import tapegrad as tf
+    >>> tf.ones((2,), tf.int32).numpy().tolist()
+    [1, 1]
+    """
+    return wrap(np.ones(as_shape(shape), as_dtype(dtype)._np)[()])
+
+
+def zeros_like(input: Any, dtype: DType | str | None = None,
+               name: str | None = None) -> Tensor:
+    """Zeros of ``input``'s shape and dtype (or ``dtype``).
+
+    >>> import tapegrad as tf
+    >>> tf.zeros_like([1.5, 2.5]).numpy().tolist()
+    [0.0, 0.0]
+    """
+    x = _tensor(input)._value
+    return wrap(np.zeros(np.shape(x), x.dtype if dtype is None else as_dtype(dtype)._np)[()])
+
+
+def ones_like(input: Any, dtype: DType | str | None = None,
+              name: str | None = None) -> Tensor:
+    """Ones of ``input``'s shape and dtype (or ``dtype``).
+
+    >>> import tapegrad as tf
+    >>> tf.ones_like([1, 2]).numpy().tolist()
+    [1, 1]
+    """
+    x = _tensor(input)._value
+    return wrap(np.ones(np.shape(x), x.dtype if dtype is None else as_dtype(dtype)._np)[()])
+
+
+def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
+    """A tensor of shape ``dims`` with every entry ``value`` (whose dtype it takes).
+
+    >>> import tapegrad as tf
+    >>> tf.fill([2], 3).numpy().tolist()
+    [3, 3]
+    """
+    v = _tensor(value)._value
+    if np.ndim(v) != 0:
+        raise invalid_argument(f"value must be a scalar. Got {np.ndim(v)} dimensions "
+                               "[Op:Fill] name: ")
+    return wrap(np.full(as_shape(dims), v, dtype=v.dtype)[()])
+
+
+def eye(num_rows: int, num_columns: int | None = None, batch_shape: Any = None,
+        dtype: DType | str = float32, name: str | None = None) -> Tensor:
+    """An identity matrix (rectangular with ``num_columns``, a stack with ``batch_shape``).
+
+    >>> import tapegrad as tf
+    >>> tf.eye(2).numpy().tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    matrix = np.eye(int(num_rows), None if num_columns is None else int(num_columns),
+                    dtype=as_dtype(dtype)._np)
+    if batch_shape is not None:
+        batch = as_shape(batch_shape)
+        matrix = np.broadcast_to(matrix, batch + matrix.shape).copy()
+    return wrap(matrix)
+
+
+def range(start: Any, limit: Any = None, delta: Any = 1,
+          dtype: DType | str | None = None, name: str | None = None) -> Tensor:
+    """Evenly spaced numbers in [start, limit) by ``delta``; int32 for ints, float32 for floats.
+
+    >>> import tapegrad as tf
+    >>> tf.range(5).numpy().tolist(), tf.range(0, 1, 0.25).numpy().tolist()
+    ([0, 1, 2, 3, 4], [0.0, 0.25, 0.5, 0.75])
+    """
+    if limit is None:
+        start, limit = 0, start
+    values = [_tensor(v)._value for v in (start, limit, delta)]
+    if dtype is None:  # the widest float among the arguments, else the widest integer
+        floats = [v.dtype for v in values if v.dtype.kind == "f"]
+        dtype = builtins.max(floats or [v.dtype for v in values], key=lambda d: d.itemsize)
+    else:
+        dtype = as_dtype(dtype)._np
+    if float(values[2]) == 0:
+        raise invalid_argument("Requires delta != 0: 0 [Op:Range] name: ")
+    return wrap(np.arange(*(v.item() for v in values), dtype=dtype))
+
+
+def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int = 0) -> Tensor:
+    """``num`` evenly spaced numbers from ``start`` to ``stop`` inclusive.
+
+    >>> import tapegrad as tf
+    >>> tf.linspace(0.0, 1.0, 5).numpy().tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    lo, hi = _tensor(start)._value, _tensor(stop)._value
+    dtype = np.result_type(lo, hi)
+    if dtype.kind in "iub":
+        dtype = np.dtype(np.float64)
+    return wrap(np.linspace(lo, hi, int(num), axis=axis).astype(dtype))
+
+
+def shape(input: Any, out_type: DType | str = "int32",
+          name: str | None = None) -> Tensor:
+    """The shape of ``input`` as a 1-D int32 tensor.
+
+    >>> import tapegrad as tf
+    >>> tf.shape(tf.zeros((2, 3))).numpy().tolist()
+    [2, 3]
+    """
+    return wrap(np.array(np.shape(_tensor(input)._value), dtype=as_dtype(out_type)._np))
+
+
+def size(input: Any, out_type: DType | str = "int32",
+         name: str | None = None) -> Tensor:
+    """The number of entries of ``input``, as a scalar int32 tensor.
+
+    >>> import tapegrad as tf
+    >>> int(tf.size(tf.zeros((2, 3))))
+    6
+    """
+    return wrap(as_dtype(out_type)._np.type(np.size(_tensor(input)._value)))
+
+
+def rank(input: Any, name: str | None = None) -> Tensor:
+    """The number of axes of ``input``, as a scalar int32 tensor.
+
+    >>> import tapegrad as tf
+    >>> int(tf.rank(tf.zeros((2, 3))))
+    2
+    """
+    return wrap(np.int32(np.ndim(_tensor(input)._value)))
+
+
+# ----- sorting -----
+
+def argsort(values: Any, axis: int = -1, direction: str = "ASCENDING", stable: bool = False,
+            name: str | None = None) -> Tensor:
+    """The indices that sort ``values`` along ``axis``, as int32.
+
+    >>> import tapegrad as tf
+    >>> tf.argsort([3, 1, 2]).numpy().tolist()
+    [1, 2, 0]
+    """
+    v = _tensor(values)._value
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(f"direction should be one of ASCENDING, DESCENDING, got {direction!r}")
+    keys = -v if direction == "DESCENDING" and v.dtype.kind != "u" else v
+    order = np.argsort(keys, axis=axis, kind="stable")
+    if direction == "DESCENDING" and v.dtype.kind == "u":
+        order = np.flip(np.argsort(v, axis=axis, kind="stable"), axis)
+    return wrap(order.astype(np.int32))
+
+
+def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
+         name: str | None = None) -> Tensor:
+    """``values`` sorted along ``axis``; the gradient goes back to where each entry came from.
+
+    >>> import tapegrad as tf
+    >>> tf.sort([3.0, 1.0, 2.0], direction="DESCENDING").numpy().tolist()
+    [3.0, 2.0, 1.0]
+    """
+    x = _tensor(values)
+    order = argsort(x, axis, direction)._value
+    axis %= max(x._value.ndim, 1)
+    moved = np.moveaxis(order, axis, -1)
+    # Take along the axis: one gather per position keeps the gradient rule simple and exact.
+    flat_x = reshape(transpose(x, _last(axis, x._value.ndim)), (-1,))
+    n = np.shape(x._value)[axis]
+    offsets = (np.arange(moved.size // max(n, 1)) * n).reshape(moved.shape[:-1] + (1,))
+    picked = gather(flat_x, (moved + offsets).reshape(-1).astype(np.int64))
+    back = np.argsort(_last(axis, x._value.ndim))
+    return transpose(reshape(picked, moved.shape), back)
+
+
+def _last(axis: int, ndim: int) -> tuple[int, ...]:
+    """The permutation moving ``axis`` to the end."""
+    return tuple(a for a in builtins.range(ndim) if a != axis) + (axis,)

@@ -1,0 +1,609 @@
+"""GradientTape: record the ops on watched tensors, then play them back for gradients.
+
+How it works, in four rules:
+
+1. An op runs its NumPy kernel first. Only if a tape is recording on this thread does it call
+   ``record``; the check is one global integer, so eager code without a tape pays nothing more.
+2. A tape tracks tensors by identity: what it watches, and every output of an op it recorded. It
+   records an op when one of the op's inputs is tracked. A trainable Variable is watched when an
+   op reads it; the op sees a snapshot of the variable's value, linked back by a read entry.
+3. ``gradient`` walks the recorded ops backwards from the targets, calling each op's gradient rules
+   (vector-Jacobian products) and summing what reaches each tensor.
+4. Gradient rules are written once, against an array vocabulary ``xp``. With no other tape
+   recording, they run on raw NumPy values (first order pays no tensor overhead). With an outer
+   tape recording, they run on tensors through tapegrad's own ops, so the outer tape records the
+   backward pass and can differentiate it again: that is all higher-order gradients need.
+
+>>> import tapegrad as tf
+>>> x = tf.Variable(3.0)
+>>> with tf.GradientTape() as outer:
+...     with tf.GradientTape() as inner:
+...         y = x ** 3
+...     dy = inner.gradient(y, x)
+>>> float(dy), float(outer.gradient(dy, x))
+(27.0, 18.0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import functools
+import logging
+import threading
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from . import nest
+from .errors import invalid_argument
+from .tensor import Tensor, Variable, convert_to_tensor, wrap
+
+_log = logging.getLogger("tapegrad")
+
+
+# ----- Primitives: a NumPy kernel with its gradient rules -----
+
+class Primitive:
+    """An op on NumPy values, with one gradient rule (VJP) per input.
+
+    ``kernel(*values, *params)`` computes the output value. ``vjps[i](xp, g, ans, *inputs,
+    *params)`` returns the gradient with respect to input ``i``, given ``g``, the gradient with
+    respect to the output ``ans``; ``xp`` is the array vocabulary (``tapegrad.ops.vocab``).
+    Broadcast inputs need no care: the backward pass sums a gradient back to its input's shape.
+    A rule that is None marks an input without a gradient (an index, a condition). A primitive
+    with no rules at all is never recorded (comparisons, argmax, stop_gradient).
+    """
+
+    __slots__ = ("name", "kernel", "vjps")
+
+    def __init__(self, name: str, kernel: Callable[..., Any] | None,
+                 *vjps: Callable[..., Any] | None) -> None:
+        self.name = name  # TensorFlow's op name, for messages: AddV2, Mul, MatMul
+        self.kernel = kernel
+        self.vjps = vjps
+
+    def __repr__(self) -> str:
+        return f"<Primitive {self.name}>"
+
+
+def apply(prim: Primitive, inputs: tuple[Tensor, ...], params: tuple[Any, ...] = ()) -> Tensor:
+    """Run ``prim`` on tensors: the kernel on their values, then recording if a tape listens."""
+    out = wrap(prim.kernel(*[x._value for x in inputs], *params))
+    if recording:
+        record(prim, out, inputs, params)
+    return out
+
+
+# ----- The tape stack: thread-local, with one global count for the fast check -----
+
+class _ThreadState(threading.local):
+    def __init__(self) -> None:
+        self.tapes: list[GradientTape] = []  # the tapes recording on this thread, innermost last
+
+
+_state = _ThreadState()
+_lock = threading.Lock()
+recording = 0  # recording tapes on all threads; ops call `record` only when this is non-zero
+
+
+def _start(tape: GradientTape, position: int | None = None) -> None:
+    global recording
+    with _lock:
+        tapes = _state.tapes
+        tapes.insert(len(tapes) if position is None else position, tape)
+        recording += 1
+
+
+def _stop(tape: GradientTape) -> int:
+    global recording
+    with _lock:
+        position = _state.tapes.index(tape)
+        del _state.tapes[position]
+        recording -= 1
+        return position
+
+
+def record(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
+           params: tuple[Any, ...]) -> None:
+    """Note an op on each tape of this thread that tracks one of its inputs.
+
+    Every op calls this while any tape records, so that a listener can see all of them. A tape
+    keeps ops that have gradient rules and a float result, with the input values the op saw: a
+    variable assigned later does not change what its gradient is computed from.
+    """
+    tapes = _state.tapes
+    if not tapes or not prim.vjps or out._value.dtype.kind not in "fc":
+        return
+    values = tuple([x._value for x in inputs])
+    for tape in tapes:
+        tracked = tape._tracked
+        hit = False
+        for x in inputs:
+            if id(x) in tracked:
+                hit = True
+            elif x._trainable and tape._watch_accessed:  # a variable, read under the tape
+                root = x._root
+                hit = tape._watch_variable(root) or hit
+                if root is not x:  # what `assign` returned: gradients belong to its variable
+                    inputs = tuple(root if i is x else i for i in inputs)
+        if hit:
+            tape._ops.append((prim, out, inputs, params, values))
+            tracked[id(out)] = out
+
+
+# ----- GradientTape -----
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+_NON_PERSISTENT = ("A non-persistent GradientTape can only be used to compute one set of "
+                   "gradients (or jacobians)")
+_warned_persistent_inside = False
+_int_watch_warnings = 0
+
+
+class GradientTape:
+    """Records operations for automatic differentiation, as ``tf.GradientTape``.
+
+    Ops that read a watched tensor or a trainable variable inside the ``with`` block are recorded;
+    ``gradient`` differentiates a target with respect to sources. A tape answers one ``gradient``
+    (or ``jacobian``) call and frees its records, unless it is ``persistent``.
+
+    >>> import tapegrad as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape(persistent=True) as tape:
+    ...     tape.watch(x)
+    ...     y = x * x * x
+    ...     z = 2 * y
+    >>> [float(tape.gradient(z, y)), float(tape.gradient(y, x)), float(tape.gradient(z, x))]
+    [2.0, 27.0, 54.0]
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self._persistent = persistent
+        self._watch_accessed = watch_accessed_variables
+        self._recording = False
+        self._clear()
+
+    def _clear(self) -> None:
+        # (primitive, output, inputs, params, input values), in the order the ops ran
+        self._ops: list[tuple[Any, ...]] | None = []
+        self._tracked: dict[int, Tensor] | None = {}  # id -> tensor; holding them keeps ids unique
+        self._leaves: set[int] = set()  # the watched tensors and variables
+        self._variables: dict[int, Variable] = {}  # watched variables, in the order first seen
+
+    # -- recording --
+    def __enter__(self) -> GradientTape:
+        if self._recording:
+            raise ValueError("Tape is still recording, This can happen if you try to re-enter an "
+                             "already-active tape.")
+        if self._ops is None:  # used and released: start afresh, as TensorFlow does
+            self._clear()
+        _start(self)
+        self._recording = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._recording:
+            _stop(self)
+            self._recording = False
+
+    def _watch_variable(self, v: Variable) -> bool:
+        """Watch ``v``; True when gradients can reach it (a float variable)."""
+        self._variables.setdefault(id(v), v)
+        if v._value.dtype.kind not in "fc":
+            return False
+        self._tracked[id(v)] = v
+        self._leaves.add(id(v))
+        return True
+
+    def watch(self, tensor: Any) -> None:
+        """Track ``tensor`` (or every tensor in a nested structure) so gradients reach it."""
+        global _int_watch_warnings
+        if not self._recording:
+            raise RuntimeError("GradientTape.watch needs the tape to be recording: call it inside "
+                               "`with tapegrad.GradientTape() as tape:`.")
+        for t in nest.flatten(tensor):
+            if not isinstance(t, Tensor):
+                raise ValueError(f"Passed in object {t!r} of type '{type(t).__name__}', not "
+                                 "tapegrad.Tensor or tapegrad.Variable.")
+            if isinstance(t, Variable):
+                self._watch_variable(t._root)
+            elif t._value.dtype.kind not in "fc":
+                if _int_watch_warnings < 5:
+                    _int_watch_warnings += 1
+                    _log.warning("The dtype of the watched tensor must be floating (e.g. "
+                                 "tapegrad.float32), got %r", t.dtype)
+            else:
+                self._tracked[id(t)] = t
+                self._leaves.add(id(t))
+
+    def watched_variables(self) -> tuple[Variable, ...]:
+        """The variables this tape watches, in the order it first saw them."""
+        return tuple(self._variables.values())
+
+    @contextlib.contextmanager
+    def stop_recording(self) -> Iterator[None]:
+        """Pause this tape: ops inside the block are not recorded.
+
+        >>> import tapegrad as tf
+        >>> a, b = tf.Variable(2.0), tf.Variable(3.0)
+        >>> with tf.GradientTape() as tape:
+        ...     y = a * b
+        ...     with tape.stop_recording():
+        ...         y += a * a
+        >>> float(tape.gradient(y, a))
+        3.0
+        """
+        if not self._recording:
+            raise ValueError("Tape must be recording when stop_recording is called.")
+        position = _stop(self)
+        self._recording = False
+        try:
+            yield
+        finally:
+            _start(self, position)
+            self._recording = True
+
+    def reset(self) -> None:
+        """Forget everything recorded so far, as if the tape were entered afresh."""
+        self._clear()
+
+    # -- gradients --
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE
+                 ) -> Any:
+        """d(sum of target)/d(source) for each source, in the structure of ``sources``.
+
+        ``target`` is a tensor or a nested structure of tensors (their sums are added);
+        ``output_gradients`` weights each target, as in a vector-Jacobian product. A source the
+        target does not reach gets None, or zeros with ``unconnected_gradients='zero'``.
+        """
+        unconnected = _unconnected(unconnected_gradients)
+        self._begin_use()
+        if target is None:
+            raise TypeError("Argument `target` should be a list or nested structure of Tensors, "
+                            "Variables or CompositeTensors to be differentiated, but received "
+                            "None.")
+        targets = [_as_target(t) for t in nest.flatten(target)]
+        seeds = _seeds(targets, output_gradients)
+        flat_sources = nest.flatten(sources)
+        for s in flat_sources:
+            _check_source(s)
+        grads = self._gradients(targets, seeds, flat_sources, unconnected)
+        self._end_use()
+        return nest.pack_sequence_as(sources, grads)
+
+    def jacobian(self, target: Any, sources: Any,
+                 unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE,
+                 parallel_iterations: int | None = None, experimental_use_pfor: bool = True
+                 ) -> Any:
+        """The Jacobian of ``target`` for each source, of shape target.shape + source.shape.
+
+        >>> import tapegrad as tf
+        >>> x = tf.constant([1.0, 2.0, 3.0])
+        >>> with tf.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x * x
+        >>> tape.jacobian(y, x).numpy().tolist()
+        [[2.0, 0.0, 0.0], [0.0, 4.0, 0.0], [0.0, 0.0, 6.0]]
+        """
+        unconnected = _unconnected(unconnected_gradients)
+        self._begin_use()
+        target = _as_target(target)
+        flat_sources = nest.flatten(sources)
+        for s in flat_sources:
+            _check_source(s)
+        shape = target._value.shape
+        rows = []
+        for index in np.ndindex(*shape):
+            rows.append(self._gradients([target], [_one_hot(target, index)], flat_sources,
+                                        unconnected))
+        self._end_use()
+        jacobians = [_stack_rows([row[k] for row in rows], shape, s)
+                     for k, s in enumerate(flat_sources)]
+        return nest.pack_sequence_as(sources, jacobians)
+
+    def batch_jacobian(self, target: Tensor, source: Tensor,
+                       unconnected_gradients: UnconnectedGradients | str =
+                       UnconnectedGradients.NONE, parallel_iterations: int | None = None,
+                       experimental_use_pfor: bool = True) -> Tensor | None:
+        """Per-example Jacobians: ``result[b]`` is d target[b] / d source[b].
+
+        The first axis of ``target`` and ``source`` is the batch, and example ``b`` of the target
+        must depend only on example ``b`` of the source. Shape: target.shape + source.shape[1:].
+        """
+        unconnected = _unconnected(unconnected_gradients)
+        target = _as_target(target)
+        _check_source(source)
+        t_shape, s_shape = target._value.shape, np.shape(source._value)
+        if len(t_shape) < 1 or len(s_shape) < 1 or t_shape[0] != s_shape[0]:
+            raise ValueError(f"batch_jacobian needs a target and a source with the same first "
+                             f"(batch) dimension; got shapes {t_shape} and {s_shape}.")
+        self._begin_use()
+        rows = []
+        for index in np.ndindex(*t_shape[1:]):
+            seed = np.zeros(t_shape, target._value.dtype)
+            seed[(slice(None),) + index] = 1
+            rows.append(self._gradients([target], [seed], [source], unconnected)[0])
+        self._end_use()
+        if all(r is None for r in rows):
+            return None
+        from .ops.array import reshape, stack  # the result is built from ops: it may be recorded
+        stacked = stack(rows, axis=1)  # (batch, target elements, *source.shape[1:])
+        return reshape(stacked, t_shape + s_shape[1:])
+
+    def _begin_use(self) -> None:
+        global _warned_persistent_inside
+        if self._ops is None:
+            raise RuntimeError(_NON_PERSISTENT)
+        if self._recording:
+            if not self._persistent:
+                # TensorFlow stops a non-persistent tape before its one backward pass.
+                _stop(self)
+                self._recording = False
+            elif not _warned_persistent_inside:
+                _warned_persistent_inside = True
+                _log.warning(
+                    "Calling GradientTape.gradient on a persistent tape inside its context is "
+                    "significantly less efficient than calling it outside the context (it causes "
+                    "the gradient ops to be recorded on the tape, leading to increased CPU and "
+                    "memory usage). Only call GradientTape.gradient inside the context if you "
+                    "actually want to trace the gradient in order to compute higher order "
+                    "derivatives.")
+
+    def _end_use(self) -> None:
+        if not self._persistent:
+            self._ops = self._tracked = None  # free every recorded value now
+
+    def _gradients(self, targets: list[Tensor], seeds: list[Any], sources: list[Any],
+                   unconnected: UnconnectedGradients) -> list[Tensor | None]:
+        """One backward pass: the gradient of the seeded targets for each source."""
+        raw = not _state.tapes  # no outer tape: run the rules on NumPy values
+        vocab = _vocabulary()
+        xp = vocab.NUMPY if raw else vocab.TENSOR
+        keys = [_key(s) for s in sources]
+        grads = backward(self._ops, self._tracked, self._leaves, targets, seeds, set(keys), xp,
+                         raw)
+        results = []
+        for s, k in zip(sources, keys):
+            g = grads.get(k)
+            if g is None or s._value.dtype.kind not in "fc":
+                g = None
+                if unconnected is UnconnectedGradients.ZERO and s._value.dtype.kind in "fc":
+                    g = np.zeros(s._value.shape, s._value.dtype)
+            if g is None:
+                results.append(None)
+            else:
+                results.append(wrap(_scalar(g)) if raw or not isinstance(g, Tensor)
+                               else g)
+        return results
+
+    def __del__(self) -> None:
+        if getattr(self, "_recording", False):
+            try:
+                _stop(self)
+            except ValueError:
+                pass
+
+
+def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set[int],
+             targets: list[Tensor], seeds: list[Any], sources: set[int], xp: Any, raw: bool
+             ) -> dict[int, Any]:
+    """Walk ``ops`` backwards from the seeded targets; returns gradients keyed by tensor id.
+
+    Only ops on a path from a source to a target run. ``raw`` gradients are NumPy values;
+    otherwise tensors, computed by ops that an outer tape may record.
+    """
+    grads: dict[int, Any] = {}
+    for t, seed in zip(targets, seeds):
+        k = _key(t)
+        if k in tracked or k in sources:
+            if not raw:
+                seed = wrap(seed)
+            grads[k] = seed if k not in grads else grads[k] + seed
+    if leaves <= sources:
+        reach: Any = tracked  # every tracked tensor depends on a source
+    else:
+        reach = sources & tracked.keys()  # the tensors that depend on a source
+        for _, out, inputs, _, _ in ops:
+            for x in inputs:
+                if id(x) in reach:
+                    reach.add(id(out))
+                    break
+    for prim, out, inputs, params, values in reversed(ops):
+        oid = id(out)
+        if oid not in reach:
+            continue
+        g = grads.get(oid) if oid in sources else grads.pop(oid, None)
+        if g is None:
+            continue
+        if raw:
+            ans, args = out._value, values
+        else:  # tensors, except where a variable has changed since the op read it
+            ans, args = out, [x if x._value is v else wrap(v) for x, v in zip(inputs, values)]
+        vjps = prim.vjps
+        for i, x in enumerate(inputs):
+            if id(x) not in reach or vjps[i] is None:
+                continue
+            gx = vjps[i](xp, g, ans, *args, *params)
+            if gx is None:
+                continue
+            shape = values[i].shape
+            if (gx.shape if raw else gx._value.shape) != shape:
+                gx = unbroadcast(xp, gx, shape)
+            xid = id(x)
+            prev = grads.get(xid)
+            grads[xid] = gx if prev is None else prev + gx
+    return grads
+
+
+_vocab: Any = None
+
+
+def _vocabulary() -> Any:
+    """The gradient rules' array vocabulary (``tapegrad.ops.vocab``), built from the ops."""
+    global _vocab
+    if _vocab is None:
+        from .ops import vocab
+        _vocab = vocab
+    return _vocab
+
+
+def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    """``g`` summed over the axes that broadcasting added or stretched, back to ``shape``."""
+    if not shape:
+        return xp.sum(g, None, False)
+    g_shape = xp.shape(g)
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and g_shape[lead + i] != 1)
+    return xp.reshape(xp.sum(g, axes, False), shape)
+
+
+def _key(x: Tensor) -> int:
+    """Gradients of a variable are keyed by the variable, whatever view of it is passed."""
+    return id(x._root) if isinstance(x, Variable) else id(x)
+
+
+def _scalar(g: Any) -> Any:
+    return g[()] if isinstance(g, np.ndarray) and g.ndim == 0 else g
+
+
+def _unconnected(value: UnconnectedGradients | str) -> UnconnectedGradients:
+    if value is UnconnectedGradients.NONE:
+        return value
+    try:
+        return UnconnectedGradients(value)
+    except ValueError:
+        raise ValueError(f'"Unknown value for unconnected_gradients: {value!r}"') from None
+
+
+def _as_target(t: Any) -> Tensor:
+    if isinstance(t, Tensor):
+        return t
+    raise TypeError(f"Argument `target` should be a list or nested structure of Tensors, "
+                    f"Variables or CompositeTensors to be differentiated, but received {t!r} of "
+                    f"type {type(t).__name__}.")
+
+
+def _check_source(s: Any) -> None:
+    if not isinstance(s, Tensor):
+        raise TypeError(f"gradient sources must be tensors or variables; got {s!r} of type "
+                        f"{type(s).__name__}.")
+
+
+def _seeds(targets: list[Tensor], output_gradients: Any) -> list[Any]:
+    """The starting gradient of each target: ones, or the given output gradients."""
+    if output_gradients is None:
+        given: Sequence[Any] = ()
+    elif isinstance(output_gradients, (list, tuple)):
+        given = output_gradients
+    else:
+        given = (output_gradients,)
+    seeds = []
+    for i, t in enumerate(targets):
+        og = given[i] if i < len(given) else None
+        value = t._value
+        if og is None:
+            seeds.append(value.dtype.type(1) if value.ndim == 0
+                         else np.ones(value.shape, value.dtype))
+            continue
+        og = convert_to_tensor(og, dtype_hint=t.dtype)._value.astype(value.dtype, copy=False)
+        try:
+            seeds.append(np.broadcast_to(og, value.shape))
+        except ValueError:
+            raise invalid_argument(f"Incompatible shapes: {list(np.shape(og))} vs. "
+                                   f"{list(value.shape)} [Op:Mul] name: ") from None
+    return seeds
+
+
+def _one_hot(target: Tensor, index: tuple[int, ...]) -> Any:
+    value = target._value
+    if value.ndim == 0:
+        return value.dtype.type(1)
+    seed = np.zeros(value.shape, value.dtype)
+    seed[index] = 1
+    return seed
+
+
+def _stack_rows(rows: list[Tensor | None], t_shape: tuple[int, ...], source: Tensor
+                ) -> Tensor | None:
+    """Jacobian rows (one per target element) as one tensor of shape t_shape + source.shape."""
+    if all(r is None for r in rows):
+        return None
+    from .ops.array import reshape, stack, zeros_like
+    rows = [zeros_like(source) if r is None else r for r in rows]
+    return reshape(stack(rows), t_shape + np.shape(source._value))
+
+
+# ----- stop_gradient's companion: custom gradients -----
+
+def custom_gradient(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator giving a function its own gradient, as ``tf.custom_gradient``.
+
+    ``f(*xs)`` returns ``(y, grad_fn)``; ``grad_fn(dy)`` returns the gradient for each tensor in
+    ``xs`` (a tensor, or a list with one entry per input). The ops inside ``f`` are not recorded.
+
+    >>> import tapegrad as tf
+    >>> @tf.custom_gradient
+    ... def clip_grad(x):
+    ...     return tf.identity(x), lambda dy: tf.clip_by_value(dy, -0.5, 0.5)
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = clip_grad(x) * 10.0
+    >>> float(tape.gradient(y, x))
+    0.5
+    """
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        tapes = list(_state.tapes)
+        for tape in tapes:
+            _stop(tape)
+        try:
+            y, grad_fn = f(*args, **kwargs)
+        finally:
+            for tape in tapes:
+                _start(tape)
+        inputs = tuple(a for a in nest.flatten(args) if isinstance(a, Tensor))
+        out = _identity_output(y)
+        cache: dict[str, Any] = {}
+
+        def rule(i: int) -> Callable[..., Any]:
+            def vjp(xp: Any, g: Any, ans: Any, *values: Any) -> Any:
+                if cache.get("g") is not g:
+                    upstream = g if isinstance(g, Tensor) else wrap(g)
+                    grads = grad_fn(upstream)
+                    cache["g"] = g
+                    cache["grads"] = list(grads) if isinstance(grads, (list, tuple)) else [grads]
+                gi = cache["grads"][i]
+                if gi is None:
+                    return None
+                gi = convert_to_tensor(gi)
+                return gi if isinstance(g, Tensor) else gi._value
+            return vjp
+
+        prim = Primitive(f"CustomGradient-{f.__name__}", None,
+                         *(rule(i) for i in range(len(inputs))))
+        if recording and inputs:
+            record(prim, out, inputs, ())
+        return out
+
+    return wrapper
+
+
+def _identity_output(y: Any) -> Tensor:
+    if not isinstance(y, Tensor):
+        y = convert_to_tensor(y)
+    return wrap(y._value)
+
+
+__all__ = ["GradientTape", "UnconnectedGradients", "Primitive", "apply", "record",
+           "custom_gradient", "backward"]

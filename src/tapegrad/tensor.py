@@ -1,0 +1,526 @@
+"""Tensor, Variable and the rules that turn Python and NumPy values into tensors.
+
+A Tensor wraps one NumPy value (an ndarray, or a NumPy scalar for shape ``()``) and never
+changes. A Variable is a Tensor whose value ``assign`` replaces; it never writes into an array in
+place, so every tensor read from it keeps the value it had when it was read.
+
+The arithmetic operators are installed on Tensor by ``tapegrad.ops.math``, next to the ops they
+call, as TensorFlow's math_ops does.
+
+>>> import tapegrad as tf
+>>> x = tf.constant([[10, 20, 30]])
+>>> x
+<tapegrad.Tensor: shape=(1, 3), dtype=int32, numpy=array([[10, 20, 30]], dtype=int32)>
+>>> v = tf.Variable(42.0)
+>>> v
+<tapegrad.Variable 'Variable:0' shape=() dtype=float32, numpy=42.0>
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+from typing import Any, Iterator, Sequence, Union
+
+import numpy as np
+
+from . import dtypes
+from .dtypes import BY_NUMPY, DType, as_dtype
+
+# ----- Shapes -----
+
+class TensorShape(tuple):
+    """A tensor's shape: a tuple of ints that prints like ``(1, 3)`` and equals lists and tuples.
+
+    >>> s = TensorShape([1, 3])
+    >>> s, str(s), s == (1, 3), s == [1, 3], s.as_list()
+    (TensorShape([1, 3]), '(1, 3)', True, True, [1, 3])
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, dims: Sequence[int | None] | None = ()) -> TensorShape:
+        return super().__new__(cls, () if dims is None else (None if d is None else int(d)
+                                                             for d in dims))
+
+    def __repr__(self) -> str:
+        return f"TensorShape({list(self)})"
+
+    def __str__(self) -> str:
+        return tuple.__repr__(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (tuple, list)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = tuple.__hash__
+
+    def __getitem__(self, key: Any) -> Any:
+        item = tuple.__getitem__(self, key)
+        return TensorShape(item) if isinstance(key, slice) else item
+
+    @property
+    def rank(self) -> int:
+        return len(self)
+
+    ndims = rank
+
+    @property
+    def dims(self) -> list[int | None]:
+        return list(self)
+
+    def as_list(self) -> list[int | None]:
+        return list(self)
+
+    def num_elements(self) -> int | None:
+        """The number of elements, or None if a dimension is unknown."""
+        return None if None in self else int(np.prod(self, dtype=np.int64))
+
+    def is_fully_defined(self) -> bool:
+        return None not in self
+
+    def is_compatible_with(self, other: Sequence[int | None]) -> bool:
+        """True where the ranks agree and every pair of known dimensions is equal."""
+        other = TensorShape(other)
+        return len(self) == len(other) and all(
+            a is None or b is None or a == b for a, b in zip(self, other))
+
+    def concatenate(self, other: Sequence[int | None]) -> TensorShape:
+        return TensorShape(tuple(self) + tuple(TensorShape(other)))
+
+
+# ----- Tensors -----
+
+_CPU = "/job:localhost/replica:0/task:0/device:CPU:0"
+
+
+class Tensor:
+    """An immutable array of one dtype: the values ops take and return.
+
+    Make one with ``tapegrad.constant`` or ``tapegrad.convert_to_tensor``; ops return them.
+
+    >>> import tapegrad as tf
+    >>> t = tf.constant([[1.5, 2.0], [3.0, 4.0]])
+    >>> t.shape, t.dtype, float(t[1, 0])
+    (TensorShape([2, 2]), tapegrad.float32, 3.0)
+    """
+
+    __slots__ = ("_value",)
+    # NumPy's binary operators defer to ours, so ``ndarray * tensor`` is a Tensor.
+    __array_priority__ = 100
+    _trainable = False  # tapes watch trainable variables when an op reads them
+
+    def __init__(self, value: Any, dtype: DType | str | None = None) -> None:
+        self._value = to_numpy(value, None if dtype is None else as_dtype(dtype))
+
+    # -- what it is --
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(np.shape(self._value))
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    @property
+    def dtype(self) -> DType:
+        return BY_NUMPY[self._value.dtype]
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def device(self) -> str:
+        return _CPU
+
+    def numpy(self) -> Any:
+        """A NumPy copy of the value: an ndarray, or a NumPy scalar for a scalar tensor."""
+        value = self._value
+        return value[()].copy() if isinstance(value, np.ndarray) and value.ndim == 0 \
+            else value.copy()
+
+    # -- Python protocols --
+    def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
+        if copy or dtype is not None:
+            return np.array(self._value, dtype=dtype, copy=True)
+        view = np.asarray(self._value).view()
+        view.flags.writeable = False  # the tensor's own buffer: readable, never writable
+        return view
+
+    def __len__(self) -> int:
+        if self._value.ndim == 0:
+            raise TypeError("Scalar tensor has no `len()`")
+        return len(self._value)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        return (self[i] for i in range(len(self._value)))
+
+    def __bool__(self) -> builtins.bool:
+        return builtins.bool(self._value)
+
+    def __float__(self) -> float:
+        return float(self._value)
+
+    def __int__(self) -> int:
+        return int(self._value)
+
+    def __complex__(self) -> complex:
+        return complex(self._value)
+
+    def __index__(self) -> int:
+        return self._value.__index__()
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __format__(self, spec: str) -> str:
+        return format(self._value, spec)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Tensor, (self.numpy(),)
+
+    def ref(self) -> Reference:
+        """A hashable handle to this tensor (TensorFlow's ``ref()``); ``deref()`` gives it back."""
+        return Reference(self)
+
+    # -- printing, in TensorFlow's layout --
+    def __repr__(self) -> str:
+        return f"<tapegrad.Tensor: shape={self.shape}, dtype={self.dtype.name}, " \
+               f"numpy={_value_text(self._value, True)}>"
+
+    def __str__(self) -> str:
+        return f"tapegrad.Tensor({_value_text(self._value, False)}, shape={self.shape}, " \
+               f"dtype={self.dtype.name})"
+
+    def _repr_pretty_(self, printer: Any, cycle: builtins.bool) -> None:
+        printer.text(repr(self))
+
+    def _repr_html_(self) -> str:
+        import html
+        return (f"<pre><b>{type(self).__name__}</b> shape={self.shape} dtype={self.dtype.name}"
+                f"\n{html.escape(np.array2string(np.asarray(self._value)))}</pre>")
+
+
+class Reference:
+    """What ``Tensor.ref()`` returns: hashable by identity, ``deref()`` gives the tensor."""
+
+    __slots__ = ("_tensor",)
+
+    def __init__(self, tensor: Tensor) -> None:
+        self._tensor = tensor
+
+    def deref(self) -> Tensor:
+        return self._tensor
+
+    def __eq__(self, other: object) -> builtins.bool:
+        return isinstance(other, Reference) and other._tensor is self._tensor
+
+    def __hash__(self) -> int:
+        return id(self._tensor)
+
+    def __repr__(self) -> str:
+        return f"<Reference wrapping {self._tensor!r}>"
+
+
+def _value_text(value: Any, for_repr: builtins.bool) -> str:
+    """TensorFlow's text for a value: the Python scalar's repr, or NumPy's repr/str of the array."""
+    if np.ndim(value) == 0 and for_repr:
+        text = repr(value.item())
+    else:
+        text = repr(value) if for_repr else str(value)
+    return "\n" + text if "\n" in text else text
+
+
+_new_tensor = object.__new__
+
+
+def wrap(value: Any) -> Tensor:
+    """A Tensor around a NumPy value an op computed (no conversion, no copy)."""
+    t = _new_tensor(Tensor)
+    t._value = value
+    return t
+
+
+def is_tensor(x: Any) -> builtins.bool:
+    """True for a Tensor or a Variable.
+
+    >>> import tapegrad as tf
+    >>> tf.is_tensor(tf.constant(1.0)), tf.is_tensor(1.0)
+    (True, False)
+    """
+    return isinstance(x, Tensor)
+
+
+# ----- Variables -----
+
+class Variable(Tensor):
+    """A named, mutable tensor: the parameters that training changes.
+
+    Trainable float variables are watched by a GradientTape as soon as an op reads them.
+
+    >>> import tapegrad as tf
+    >>> v = tf.Variable(3.0)
+    >>> v.assign_sub(1.0).numpy(), (v * 2).numpy()
+    (np.float32(2.0), np.float32(4.0))
+    """
+
+    __slots__ = ("_name", "_trainable", "_declared")
+
+    def __init__(self, initial_value: Any = None, trainable: builtins.bool = True,
+                 name: str | None = None, dtype: DType | str | None = None,
+                 shape: Sequence[int | None] | None = None) -> None:
+        if initial_value is None:
+            raise ValueError("The initial_value must be specified.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        dtype = None if dtype is None else as_dtype(dtype)
+        if isinstance(initial_value, Tensor):
+            value = initial_value._value if dtype is None else _cast_value(initial_value, dtype)
+        else:
+            value = to_numpy(initial_value, dtype)
+        self._value = value
+        self._name = "Variable:0" if name is None else f"{name}:0"
+        self._trainable = trainable
+        self._declared = TensorShape(np.shape(value) if shape is None else shape)
+        if not self._declared.is_compatible_with(np.shape(value)):
+            raise ValueError(f"The initial value's shape ({np.shape(value)}) is not compatible "
+                             f"with the explicitly supplied `shape` argument ({shape}).")
+
+    @property
+    def _root(self) -> Variable:
+        return self
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def trainable(self) -> builtins.bool:
+        return self._trainable
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._declared if self._declared.is_fully_defined() else \
+            TensorShape(np.shape(self._value))
+
+    def value(self) -> Tensor:
+        """The current value as a Tensor (recorded as a read on watching tapes)."""
+        from .ops.math import identity
+        return identity(self)
+
+    read_value = value
+
+    def assign(self, value: Any, use_locking: builtins.bool = False, name: str | None = None,
+               read_value: builtins.bool = True) -> Variable | None:
+        """Replace the value (same dtype, compatible shape); returns the variable as TF does."""
+        return self._set(self._converted(value), read_value)
+
+    def assign_add(self, delta: Any, use_locking: builtins.bool = False,
+                   name: str | None = None, read_value: builtins.bool = True) -> Variable | None:
+        """Add ``delta`` to the value."""
+        return self._set(self._value + self._converted(delta), read_value)
+
+    def assign_sub(self, delta: Any, use_locking: builtins.bool = False,
+                   name: str | None = None, read_value: builtins.bool = True) -> Variable | None:
+        """Subtract ``delta`` from the value."""
+        return self._set(self._value - self._converted(delta), read_value)
+
+    def _converted(self, value: Any) -> Any:
+        """A value to store: the variable's dtype by TensorFlow's rules (no float64 tensors)."""
+        if isinstance(value, Tensor):
+            if value._value.dtype != self._value.dtype:
+                raise ValueError(f"Tensor conversion requested dtype {self.dtype.name} for Tensor "
+                                 f"with dtype {value.dtype.name}: {value!r}")
+            return value._value
+        return to_numpy(value, self.dtype)
+
+    def _set(self, value: Any, read_value: builtins.bool) -> Variable | None:
+        if value.shape != self._value.shape and \
+                not self._declared.is_compatible_with(np.shape(value)):
+            raise ValueError(
+                f"Cannot assign value to variable ' {self.name}': Shape mismatch.The variable "
+                f"shape {TensorShape(np.shape(self._value))}, and the assigned value shape "
+                f"{TensorShape(np.shape(value))} are incompatible.")
+        root = self._root
+        root._value = value
+        return _UnreadVariable(root) if read_value else None
+
+    def __repr__(self) -> str:
+        return f"<tapegrad.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, " \
+               f"numpy={_value_text(self._value, True)}>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Variable, (self.numpy(), self._trainable, self._name[:-2])
+
+
+class _UnreadVariable(Variable):
+    """What ``assign`` returns, as in TensorFlow: the same variable, named UnreadVariable."""
+
+    __slots__ = ("_parent",)
+
+    def __init__(self, parent: Variable) -> None:
+        self._parent = parent
+
+    _value = property(lambda self: self._parent._value)
+    _trainable = property(lambda self: self._parent._trainable)
+    _declared = property(lambda self: self._parent._declared)
+    _root = property(lambda self: self._parent)
+
+    @property
+    def name(self) -> str:
+        return "UnreadVariable"
+
+
+# ----- Converting Python and NumPy values -----
+
+TensorLike = Union[Tensor, np.ndarray, np.generic, float, int, builtins.bool, Sequence[Any]]
+
+
+def to_numpy(value: Any, dtype: DType | None) -> Any:
+    """A NumPy value for ``value`` by TensorFlow's rules, as a fresh copy.
+
+    Python floats become float32 and ints int32 (int64 when too large); lists follow their
+    elements; NumPy values keep their dtype. With ``dtype`` a NumPy value is cast, but a Python
+    float never becomes an integer (TypeError, as in TensorFlow).
+    """
+    if isinstance(value, (np.ndarray, np.generic)):
+        _check_supported(value.dtype, value)
+        if dtype is None:
+            return value.copy()
+        return value.astype(dtype._np)
+    if isinstance(value, Tensor):
+        return _cast_value(value, dtype) if dtype is not None else value._value
+    if isinstance(value, (list, tuple)) and _holds_tensor(value):
+        from .ops.array import stack
+        return to_numpy(stack(list(value)), dtype)
+    if value is None or isinstance(value, (str, bytes)) or not (
+            isinstance(value, (numbers.Number, list, tuple)) or hasattr(value, "__array__")):
+        if dtype is not None:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
+                         f"({type(value)}) to a Tensor.")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as e:
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from e
+    except OverflowError as e:
+        raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.") \
+            from e
+    if array.dtype == object:
+        if any(isinstance(x, int) for x in array.flat):
+            raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.")
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
+    if hasattr(value, "__array__") and not isinstance(value, (list, tuple)):
+        _check_supported(array.dtype, value)
+        return array.copy() if dtype is None else array.astype(dtype._np)
+    kind = array.dtype.kind
+    if dtype is None:
+        if kind == "f":
+            return _scalar_or_array(array.astype(np.float32))
+        if kind in "iu":
+            if array.size and (array.min() < -2**31 or array.max() >= 2**31):
+                return _scalar_or_array(array.astype(np.int64))
+            return _scalar_or_array(array.astype(np.int32))
+        _check_supported(array.dtype, value)
+        return _scalar_or_array(array)
+    if kind in "fc" and (dtype.is_integer or dtype.is_bool):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    if kind == "c" and not dtype.is_complex:
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    if kind in "iu" and dtype.is_integer and array.size and (
+            array.min() < dtype.min or array.max() > dtype.max):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    return _scalar_or_array(array.astype(dtype._np))
+
+
+def _scalar_or_array(array: np.ndarray) -> Any:
+    """NumPy scalars for shape (): their arithmetic costs a tenth of a 0-d array's."""
+    return array[()] if array.ndim == 0 else array
+
+
+def _holds_tensor(seq: Sequence[Any]) -> builtins.bool:
+    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _holds_tensor(x))
+               for x in seq)
+
+
+def _check_supported(np_dtype: np.dtype, value: Any) -> None:
+    if np_dtype not in BY_NUMPY:
+        raise TypeError(f"tapegrad has no dtype for NumPy's {np_dtype} (value {value!r}); "
+                        "use a numeric or bool array.")
+
+
+def _cast_value(tensor: Tensor, dtype: DType) -> Any:
+    if tensor._value.dtype != dtype._np:
+        raise ValueError(f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
+                         f"{tensor.dtype.name}: {tensor!r}")
+    return tensor._value
+
+
+def convert_to_tensor(value: Any, dtype: DType | str | None = None,
+                      dtype_hint: DType | str | None = None, name: str | None = None) -> Tensor:
+    """``value`` as a Tensor: a Tensor as it is, a Variable read, anything else converted.
+
+    >>> import tapegrad as tf
+    >>> tf.convert_to_tensor([[10, 20, 30]], dtype=tf.float32)
+    <tapegrad.Tensor: shape=(1, 3), dtype=float32, numpy=array([[10., 20., 30.]], dtype=float32)>
+    """
+    dtype = None if dtype is None else as_dtype(dtype)
+    if isinstance(value, Tensor):
+        if dtype is not None:
+            _cast_value(value, dtype)
+        return value.value() if isinstance(value, Variable) else value
+    if dtype is None and dtype_hint is not None:
+        try:
+            return wrap(to_numpy(value, as_dtype(dtype_hint)))
+        except (TypeError, ValueError):
+            pass
+    return wrap(to_numpy(value, dtype))
+
+
+def constant(value: Any, dtype: DType | str | None = None,
+             shape: Sequence[int] | None = None, name: str | None = None) -> Tensor:
+    """A tensor holding a copy of ``value``, optionally cast to ``dtype`` and reshaped or filled.
+
+    >>> import tapegrad as tf
+    >>> tf.constant(3.0), tf.constant([1, 2, 3, 4], shape=(2, 2)).numpy().tolist()
+    (<tapegrad.Tensor: shape=(), dtype=float32, numpy=3.0>, [[1, 2], [3, 4]])
+    """
+    dtype = None if dtype is None else as_dtype(dtype)
+    if isinstance(value, Tensor):
+        array = value._value if dtype is None else value._value.astype(dtype._np)
+    else:
+        array = to_numpy(value, dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in shape)
+        if np.size(array) == 1:
+            array = np.full(shape, np.reshape(array, ()), dtype=array.dtype)
+        elif np.size(array) == int(np.prod(shape, dtype=np.int64)):
+            array = np.reshape(array, shape)
+        else:
+            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor "
+                            f"{value!r} (converted from {value!r}) has {np.size(array)} elements, "
+                            f"but got `shape` {shape} with {int(np.prod(shape))} elements).")
+        array = _scalar_or_array(np.asarray(array))
+    return wrap(array)
+
+
+def as_shape(shape: Any) -> tuple[int, ...]:
+    """A shape argument (list, tuple, TensorShape, int, or 1-D int tensor) as a tuple of ints."""
+    if isinstance(shape, Tensor):
+        shape = shape._value
+    if isinstance(shape, (numbers.Integral, np.integer)) or np.ndim(shape) == 0:
+        return (int(shape),)
+    return tuple(int(d) for d in np.asarray(shape).reshape(-1))
+
+
+__all__ = ["Tensor", "Variable", "TensorShape", "TensorLike", "convert_to_tensor", "constant",
+           "is_tensor", "wrap", "to_numpy", "as_shape", "dtypes"]
