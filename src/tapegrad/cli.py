@@ -19,13 +19,14 @@ def demo() -> int:
     x = tf.constant(2 * rng.random(100), dtype=tf.float32)
     y = 3 * x + 4 + tf.constant(0.5 * rng.standard_normal(100), dtype=tf.float32)
     w, b = tf.Variable(0.0), tf.Variable(0.0)
-    for step in range(1000):
+    steps = 1000
+    for _ in range(steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(w * x + b - y))
         dw, db = tape.gradient(loss, [w, b])
         w.assign_sub(0.05 * dw)
         b.assign_sub(0.05 * db)
-    print(f"w = {float(w):.4f}, b = {float(b):.4f}, loss = {float(loss):.4f} after {step + 1} steps")
+    print(f"w = {float(w):.4f}, b = {float(b):.4f}, loss = {float(loss):.4f} after {steps} steps")
     return 0
 
 

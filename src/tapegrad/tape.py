@@ -84,7 +84,28 @@ class _ThreadState(threading.local):
 
 _state = _ThreadState()
 _lock = threading.Lock()
-recording = 0  # recording tapes on all threads; ops call `record` only when this is non-zero
+recording = 0  # recording tapes (all threads) plus listeners; ops call `record` only when non-zero
+_listeners: list[Callable[[Primitive, Tensor, tuple[Tensor, ...], tuple[Any, ...]], None]] = []
+
+
+def add_listener(listener: Callable[[Primitive, Tensor, tuple[Tensor, ...], tuple[Any, ...]],
+                                    None]) -> None:
+    """Call ``listener(prim, out, inputs, params)`` after every op, on every thread, until removed.
+
+    This is how ``enable_check_numerics`` and the trace compiler see each op; with no listener
+    and no tape, ops pay nothing for it.
+    """
+    global recording
+    with _lock:
+        _listeners.append(listener)
+        recording += 1
+
+
+def remove_listener(listener: Callable[..., None]) -> None:
+    global recording
+    with _lock:
+        _listeners.remove(listener)
+        recording -= 1
 
 
 def _start(tape: GradientTape, position: int | None = None) -> None:
@@ -112,6 +133,8 @@ def record(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
     keeps ops that have gradient rules and a float result, with the input values the op saw: a
     variable assigned later does not change what its gradient is computed from.
     """
+    for listener in _listeners:
+        listener(prim, out, inputs, params)
     tapes = _state.tapes
     if not tapes or not prim.vjps or out._value.dtype.kind not in "fc":
         return
@@ -606,4 +629,4 @@ def _identity_output(y: Any) -> Tensor:
 
 
 __all__ = ["GradientTape", "UnconnectedGradients", "Primitive", "apply", "record",
-           "custom_gradient", "backward"]
+           "custom_gradient", "backward", "add_listener", "remove_listener"]
