@@ -122,12 +122,20 @@ def _extreme_rule(xp: Any, g: Any, ans: Any, x: Any, axes: Any, keepdims: bool) 
 
 
 def _prod_rule(xp: Any, g: Any, ans: Any, x: Any, axes: Any, keepdims: bool) -> Any:
-    """The product of the other entries, computed without dividing by zero."""
+    """The product of the other entries, without dividing by zero.
+
+    Zero entries stay in the formula as ``zeros_sum`` (whose value is 0), so the rule is itself
+    differentiable at exact zeros: second derivatives are right with one or two zeros in a
+    slice (TensorFlow's are not).
+    """
     is_zero = x == 0
     safe = xp.where(is_zero, 1, x)
     product = xp.prod(safe, axes, True)  # of the non-zero entries
     zeros = xp.sum(xp.cast(is_zero, xp.dtype(x)), axes, True)
-    others = xp.where(zeros == 0, product / safe, xp.where(is_zero & (zeros == 1), product, 0))
+    zeros_sum = xp.sum(xp.where(is_zero, x, 0), axes, True)  # 0, but it carries a derivative
+    others = xp.where(zeros == 0, product / safe,
+                      xp.where(zeros == 1, xp.where(is_zero, product, zeros_sum * product / safe),
+                               xp.where((zeros == 2) & is_zero, (zeros_sum - x) * product, 0)))
     return expand(xp, g, xp.shape(x), axes, keepdims) * others
 
 

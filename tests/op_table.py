@@ -1,0 +1,423 @@
+"""The op table: one entry per op, driving the generic tests in test_ops.py.
+
+An entry names the op, how to call it on tensors, the same computation in NumPy, the input
+shapes to try (broadcasting included) and where to sample inputs. The generic tests check the
+forward value in float32 and float64, the first and second derivatives against central
+differences in float64, and the float32 gradients. A new op gets every check by adding one entry.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import tapegrad as tf
+
+Shape = tuple[int, ...]
+Sampler = Callable[[np.random.Generator, Shape], np.ndarray]
+
+
+# ----- where inputs come from -----
+
+def normal(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.normal(size=shape)
+
+
+def positive(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.uniform(0.5, 2.0, size=shape)
+
+
+def unit(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.uniform(-0.8, 0.8, size=shape)
+
+
+def away_from_zero(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """Magnitudes in [0.3, 2], either sign: clear of kinks at 0."""
+    return rng.uniform(0.3, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def spread(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """Distinct values at least 0.1 apart: no ties for max, min or sort."""
+    n = math.prod(shape)
+    return (rng.permutation(n) * 0.1 + rng.uniform(0, 0.05, size=n) - 0.1 * n / 2).reshape(shape)
+
+
+def with_a_zero(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    x = rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+    x.flat[0] = 0.0
+    return x
+
+
+def clear_of(*points: float) -> Sampler:
+    """Normal samples nudged at least 0.15 away from each of ``points`` (kinks, bounds)."""
+    def sample(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+        x = rng.normal(size=shape)
+        for p in points:
+            x = np.where(np.abs(x - p) < 0.15, p + 0.3, x)
+        return x
+    return sample
+
+
+def relu6_range(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """Values in (-3, 9) clear of the kinks at 0 and 6."""
+    x = rng.uniform(-3.0, 9.0, size=shape)
+    return np.where(np.abs(x) < 0.3, 0.5, np.where(np.abs(x - 6) < 0.3, 5.0, x))
+
+
+def bools(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.random(size=shape) < 0.5
+
+
+def probabilities(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    p = rng.uniform(0.1, 1.0, size=shape)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def spd(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """Well-conditioned square matrices."""
+    a = rng.normal(size=shape)
+    return a + 3 * np.eye(shape[-1])
+
+
+@dataclass(frozen=True)
+class Op:
+    """One op under test: see the module docstring."""
+
+    name: str
+    fn: Callable[..., Any]
+    ref: Callable[..., Any]
+    shapes: Sequence[tuple[Shape, ...]]
+    sample: Sampler | tuple[Sampler, ...] = normal
+    grad: bool = True
+    order2: bool = True
+    eps: float = 1e-6
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    float32: bool = True  # also check the forward pass and gradients in float32
+    tags: tuple[str, ...] = field(default=())
+
+    def samplers(self, n: int) -> tuple[Sampler, ...]:
+        return self.sample if isinstance(self.sample, tuple) else (self.sample,) * n
+
+    def inputs(self, shapes: tuple[Shape, ...], seed: int = 0) -> list[np.ndarray]:
+        rng = np.random.default_rng(seed)
+        return [np.asarray(s(rng, shape)) for s, shape in zip(self.samplers(len(shapes)), shapes)]
+
+
+UNARY_SHAPES = [((),), ((3,),), ((2, 3),)]
+BINARY_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((2, 3), ())]
+CUBE = [((2, 3, 4),)]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.log(_softmax(x, axis))
+
+
+def _logsumexp(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    m = x.max(axis=axis, keepdims=True)
+    out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _elu(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+def _cumsum(x: np.ndarray, axis: int, exclusive: bool, reverse: bool) -> np.ndarray:
+    if reverse:
+        x = np.flip(x, axis)
+    out = np.cumsum(x, axis=axis)
+    if exclusive:
+        out = out - x
+    return np.flip(out, axis) if reverse else out
+
+
+def _floormod_inputs(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    return rng.uniform(1.0, 2.0, size=shape)
+
+
+def _floormod_x(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """x with x / y's fractional part clear of the jumps, for y in [1, 2]."""
+    return rng.integers(-3, 4, size=shape) * 2.0 + 0.5
+
+
+SELU_A, SELU_S = 1.6732632423543772, 1.0507009873554805
+
+UNARY: list[Op] = [
+    Op("negative", tf.negative, np.negative, UNARY_SHAPES),
+    Op("abs", tf.abs, np.abs, UNARY_SHAPES, away_from_zero),
+    Op("square", tf.square, np.square, UNARY_SHAPES),
+    Op("sqrt", tf.sqrt, np.sqrt, UNARY_SHAPES, positive),
+    Op("rsqrt", tf.math.rsqrt, lambda x: 1 / np.sqrt(x), UNARY_SHAPES, positive),
+    Op("exp", tf.exp, np.exp, UNARY_SHAPES),
+    Op("expm1", tf.math.expm1, np.expm1, UNARY_SHAPES),
+    Op("log", tf.math.log, np.log, UNARY_SHAPES, positive),
+    Op("log1p", tf.math.log1p, np.log1p, UNARY_SHAPES, positive),
+    Op("sin", tf.sin, np.sin, UNARY_SHAPES),
+    Op("cos", tf.cos, np.cos, UNARY_SHAPES),
+    Op("tan", tf.tan, np.tan, UNARY_SHAPES, unit),
+    Op("asin", tf.asin, np.arcsin, UNARY_SHAPES, unit),
+    Op("acos", tf.acos, np.arccos, UNARY_SHAPES, unit),
+    Op("atan", tf.atan, np.arctan, UNARY_SHAPES),
+    Op("sinh", tf.sinh, np.sinh, UNARY_SHAPES),
+    Op("cosh", tf.cosh, np.cosh, UNARY_SHAPES),
+    Op("tanh", tf.tanh, np.tanh, UNARY_SHAPES),
+    Op("sigmoid", tf.sigmoid, _sigmoid, UNARY_SHAPES),
+    Op("softplus", tf.math.softplus, lambda x: np.log1p(np.exp(x)), UNARY_SHAPES),
+    Op("log_sigmoid", tf.math.log_sigmoid, lambda x: np.log(_sigmoid(x)), UNARY_SHAPES),
+    Op("reciprocal", tf.math.reciprocal, np.reciprocal, UNARY_SHAPES, away_from_zero),
+    Op("sign", tf.sign, np.sign, UNARY_SHAPES, away_from_zero),
+    Op("identity", tf.identity, lambda x: x, UNARY_SHAPES),
+    Op("relu", tf.nn.relu, lambda x: np.maximum(x, 0), UNARY_SHAPES, away_from_zero),
+    Op("relu6", tf.nn.relu6, lambda x: np.clip(x, 0, 6), UNARY_SHAPES, relu6_range),
+    Op("leaky_relu", lambda x: tf.nn.leaky_relu(x, alpha=0.3),
+       lambda x: np.where(x > 0, x, 0.3 * x), UNARY_SHAPES, away_from_zero),
+    Op("elu", tf.nn.elu, _elu, UNARY_SHAPES, away_from_zero),
+    Op("selu", tf.nn.selu, lambda x: SELU_S * np.where(x > 0, x, SELU_A * np.expm1(x)),
+       UNARY_SHAPES, away_from_zero),
+    Op("softsign", tf.nn.softsign, lambda x: x / (1 + np.abs(x)), UNARY_SHAPES, away_from_zero),
+    Op("silu", tf.nn.silu, lambda x: x * _sigmoid(x), UNARY_SHAPES),
+    Op("silu(beta=2)", lambda x: tf.nn.silu(x, beta=2.0), lambda x: x * _sigmoid(2 * x),
+       UNARY_SHAPES),
+    Op("l2_loss", tf.nn.l2_loss, lambda x: np.sum(x * x) / 2, UNARY_SHAPES),
+    Op("clip_by_value", lambda x: tf.clip_by_value(x, -0.5, 0.7), lambda x: np.clip(x, -0.5, 0.7),
+       UNARY_SHAPES, clear_of(-0.5, 0.7)),
+    Op("pow(x, 3)", lambda x: x ** 3, lambda x: x ** 3, UNARY_SHAPES),
+    Op("pow(x, 0.5)", lambda x: x ** 0.5, np.sqrt, UNARY_SHAPES, positive),
+    Op("2 - x", lambda x: 2.0 - x, lambda x: 2.0 - x, UNARY_SHAPES),
+    Op("2 / x", lambda x: 2.0 / x, lambda x: 2.0 / x, UNARY_SHAPES, away_from_zero),
+    Op("cast to float64 and back", lambda x: tf.cast(tf.cast(x, tf.float64) * 3, x.dtype),
+       lambda x: x * 3, UNARY_SHAPES),
+]
+
+BINARY: list[Op] = [
+    Op("add", tf.add, np.add, BINARY_SHAPES),
+    Op("subtract", tf.subtract, np.subtract, BINARY_SHAPES),
+    Op("multiply", tf.multiply, np.multiply, BINARY_SHAPES),
+    Op("truediv", tf.math.truediv, np.true_divide, BINARY_SHAPES, (normal, away_from_zero)),
+    Op("pow", tf.pow, np.power, BINARY_SHAPES, (positive, normal)),
+    Op("maximum", tf.maximum, np.maximum, BINARY_SHAPES, (spread, normal)),
+    Op("minimum", tf.minimum, np.minimum, BINARY_SHAPES, (spread, normal)),
+    Op("squared_difference", tf.math.squared_difference, lambda x, y: (x - y) ** 2,
+       BINARY_SHAPES),
+    Op("atan2", tf.atan2, np.arctan2, BINARY_SHAPES, (normal, away_from_zero)),
+    Op("floormod", tf.math.floormod, np.mod, [((3,), (3,)), ((2, 3), (3,))],
+       (_floormod_x, _floormod_inputs)),
+    Op("where", lambda x, y: tf.where(tf.constant([[True, False, True], [False, True, True]]),
+                                      x, y),
+       lambda x, y: np.where([[True, False, True], [False, True, True]], x, y),
+       [((2, 3), (2, 3)), ((3,), (2, 3)), ((), (2, 1))]),
+    Op("clip_by_value(tensor bounds)", lambda x, lo, hi: tf.clip_by_value(x, lo, hi),
+       lambda x, lo, hi: np.minimum(np.maximum(x, lo), hi), [((4,), (4,), (4,))],
+       (lambda rng, s: np.array([-2.0, 0.1, 0.2, 3.0]),
+        lambda rng, s: np.full(s, -1.0) + rng.uniform(0, 0.1, s),
+        lambda rng, s: np.full(s, 1.0) + rng.uniform(0, 0.1, s))),
+]
+
+REDUCTIONS: list[Op] = []
+for _axis, _keep in [(None, False), (1, False), (-1, True), ([0, 2], False), ((0, 1, 2), True)]:
+    _label = f"(axis={_axis}, keepdims={_keep})"
+    _np_axis = tuple(_axis) if isinstance(_axis, list) else _axis
+    REDUCTIONS += [
+        Op("reduce_sum" + _label, lambda x, a=_axis, k=_keep: tf.reduce_sum(x, a, k),
+           lambda x, a=_np_axis, k=_keep: np.sum(x, axis=a, keepdims=k), CUBE),
+        Op("reduce_mean" + _label, lambda x, a=_axis, k=_keep: tf.reduce_mean(x, a, k),
+           lambda x, a=_np_axis, k=_keep: np.mean(x, axis=a, keepdims=k), CUBE),
+        Op("reduce_max" + _label, lambda x, a=_axis, k=_keep: tf.reduce_max(x, a, k),
+           lambda x, a=_np_axis, k=_keep: np.max(x, axis=a, keepdims=k), CUBE, spread),
+        Op("reduce_min" + _label, lambda x, a=_axis, k=_keep: tf.reduce_min(x, a, k),
+           lambda x, a=_np_axis, k=_keep: np.min(x, axis=a, keepdims=k), CUBE, spread),
+        Op("reduce_prod" + _label, lambda x, a=_axis, k=_keep: tf.reduce_prod(x, a, k),
+           lambda x, a=_np_axis, k=_keep: np.prod(x, axis=a, keepdims=k), CUBE,
+           lambda rng, s: rng.uniform(0.7, 1.3, s) * rng.choice([-1.0, 1.0], s)),
+        Op("reduce_logsumexp" + _label,
+           lambda x, a=_axis, k=_keep: tf.reduce_logsumexp(x, a, k),
+           lambda x, a=_np_axis, k=_keep: _logsumexp(x, a, k), CUBE),
+        Op("reduce_variance" + _label,
+           lambda x, a=_axis, k=_keep: tf.math.reduce_variance(x, a, k),
+           lambda x, a=_np_axis, k=_keep: np.var(x, axis=a, keepdims=k), CUBE),
+        Op("reduce_std" + _label, lambda x, a=_axis, k=_keep: tf.math.reduce_std(x, a, k),
+           lambda x, a=_np_axis, k=_keep: np.std(x, axis=a, keepdims=k), CUBE),
+        Op("reduce_euclidean_norm" + _label,
+           lambda x, a=_axis, k=_keep: tf.math.reduce_euclidean_norm(x, a, k),
+           lambda x, a=_np_axis, k=_keep: np.sqrt(np.sum(x * x, axis=a, keepdims=k)), CUBE),
+    ]
+REDUCTIONS += [
+    Op("reduce_prod with zeros", lambda x: tf.reduce_prod(x, axis=1),
+       lambda x: np.prod(x, axis=1), [((2, 3),)], with_a_zero),
+    Op("reduce_prod with two zeros", lambda x: tf.reduce_prod(x),
+       np.prod, [((4,),)], lambda rng, s: np.array([0.0, 1.5, 0.0, -2.0])),
+    # At a tie a central difference moves each tied entry half the way: TF's even split.
+    Op("reduce_max with ties", lambda x: tf.reduce_max(x), np.max, [((3,),)],
+       lambda rng, s: np.array([1.0, 3.0, 3.0]), order2=False),
+]
+for _axis, _ex, _rev in [(0, False, False), (1, True, False), (-1, False, True), (1, True, True)]:
+    REDUCTIONS.append(Op(f"cumsum(axis={_axis}, exclusive={_ex}, reverse={_rev})",
+                         lambda x, a=_axis, e=_ex, r=_rev: tf.cumsum(x, a, e, r),
+                         lambda x, a=_axis, e=_ex, r=_rev: _cumsum(x, a, e, r), [((3, 4),)]))
+
+
+def _pad(x: np.ndarray, mode: str) -> np.ndarray:
+    return np.pad(x, [(1, 2), (2, 1)], mode={"CONSTANT": "constant", "REFLECT": "reflect",
+                                             "SYMMETRIC": "symmetric"}[mode])
+
+
+ARRAYS: list[Op] = [
+    Op("reshape", lambda x: tf.reshape(x, (3, -1)), lambda x: x.reshape(3, -1), [((2, 3),)]),
+    Op("transpose", lambda x: tf.transpose(x, [2, 0, 1]), lambda x: x.transpose(2, 0, 1), CUBE),
+    Op("transpose default", tf.transpose, np.transpose, CUBE),
+    Op("expand_dims", lambda x: tf.expand_dims(x, -1), lambda x: x[..., None], [((2, 3),)]),
+    Op("squeeze", lambda x: tf.squeeze(x, [1]), lambda x: x.squeeze(1), [((2, 1, 3),)]),
+    Op("concat", lambda x, y: tf.concat([x, y], axis=1), lambda x, y: np.concatenate([x, y], 1),
+       [((2, 3), (2, 1))]),
+    Op("concat three", lambda x, y, z: tf.concat([x, y, z], 0),
+       lambda x, y, z: np.concatenate([x, y, z], 0), [((1, 2), (2, 2), (1, 2))]),
+    Op("stack", lambda x, y: tf.stack([x, y], axis=1), lambda x, y: np.stack([x, y], 1),
+       [((2, 3), (2, 3))]),
+    Op("unstack", lambda x: tf.unstack(x, axis=1), lambda x: [x[:, i] for i in range(3)],
+       [((2, 3),)]),
+    Op("split", lambda x: tf.split(x, [1, 3], axis=1), lambda x: [x[:, :1], x[:, 1:]],
+       [((2, 4),)]),
+    Op("tile", lambda x: tf.tile(x, [2, 3]), lambda x: np.tile(x, (2, 3)), [((2, 3),)]),
+    Op("broadcast_to", lambda x: tf.broadcast_to(x, (4, 2, 3)),
+       lambda x: np.broadcast_to(x, (4, 2, 3)), [((2, 1),), ((3,),)]),
+    Op("gather", lambda x: tf.gather(x, [2, 0, 2, 1]), lambda x: x[[2, 0, 2, 1]], [((3, 2),)]),
+    Op("gather(axis=1)", lambda x: tf.gather(x, [[0, 1], [1, 1]], axis=1),
+       lambda x: np.take(x, [[0, 1], [1, 1]], axis=1), [((2, 3),)]),
+    Op("boolean_mask", lambda x: tf.boolean_mask(x, [True, False, True]),
+       lambda x: x[[0, 2]], [((3, 2),)]),
+    Op("pad CONSTANT", lambda x: tf.pad(x, [[1, 2], [2, 1]]), lambda x: _pad(x, "CONSTANT"),
+       [((3, 4),)]),
+    Op("pad REFLECT", lambda x: tf.pad(x, [[1, 2], [2, 1]], "REFLECT"),
+       lambda x: _pad(x, "REFLECT"), [((3, 4),)]),
+    Op("pad SYMMETRIC", lambda x: tf.pad(x, [[1, 2], [2, 1]], "SYMMETRIC"),
+       lambda x: _pad(x, "SYMMETRIC"), [((3, 4),)]),
+    Op("reverse", lambda x: tf.reverse(x, [0, -1]), lambda x: x[::-1, ::-1], [((2, 3),)]),
+    Op("getitem slices", lambda x: x[1:, ::-2], lambda x: x[1:, ::-2], [((3, 4),)]),
+    Op("getitem int", lambda x: x[-1], lambda x: x[-1], [((3, 4),)]),
+    Op("getitem ellipsis newaxis", lambda x: x[..., None, 1], lambda x: x[..., None, 1], CUBE),
+    Op("getitem scalar", lambda x: x[1, 2], lambda x: x[1, 2], [((3, 4),)]),
+    Op("sort", lambda x: tf.sort(x, axis=0), lambda x: np.sort(x, axis=0), [((3, 2),)], spread),
+    Op("sort descending", lambda x: tf.sort(x, direction="DESCENDING"),
+       lambda x: -np.sort(-x, axis=-1), [((2, 3),)], spread),
+    Op("stop_gradient", tf.stop_gradient, lambda x: x, UNARY_SHAPES, grad=False),
+]
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, ta: bool = False, tb: bool = False) -> np.ndarray:
+    return np.swapaxes(a, -1, -2) @ b if ta and not tb else \
+        a @ np.swapaxes(b, -1, -2) if tb and not ta else \
+        np.swapaxes(a, -1, -2) @ np.swapaxes(b, -1, -2) if ta and tb else a @ b
+
+
+LINALG: list[Op] = [
+    Op("matmul", tf.matmul, np.matmul, [((2, 3), (3, 4)), ((2, 2, 3), (3, 4)),
+                                        ((2, 1, 2, 3), (3, 3, 2))]),
+    Op("matmul(transpose_a)", lambda a, b: tf.matmul(a, b, transpose_a=True),
+       lambda a, b: _matmul(a, b, True), [((3, 2), (3, 4)), ((2, 3, 2), (3, 4))]),
+    Op("matmul(transpose_b)", lambda a, b: tf.matmul(a, b, transpose_b=True),
+       lambda a, b: _matmul(a, b, False, True), [((2, 3), (4, 3))]),
+    Op("matmul(both transposed)", lambda a, b: tf.matmul(a, b, True, True),
+       lambda a, b: _matmul(a, b, True, True), [((3, 2), (4, 3))]),
+    Op("a @ b", lambda a, b: a @ b, lambda a, b: a @ b, [((2, 3), (3, 1))]),
+    Op("matvec", tf.linalg.matvec, lambda a, b: a @ b, [((2, 3), (3,))]),
+    Op("tensordot", lambda a, b: tf.tensordot(a, b, 1), lambda a, b: np.tensordot(a, b, 1),
+       [((2, 3), (3, 4))]),
+    Op("tensordot(axes pairs)", lambda a, b: tf.tensordot(a, b, [[0, 2], [1, 0]]),
+       lambda a, b: np.tensordot(a, b, [[0, 2], [1, 0]]), [((2, 3, 4), (4, 2, 5))]),
+    Op("einsum ij,jk->ik", lambda a, b: tf.einsum("ij,jk->ik", a, b),
+       lambda a, b: np.einsum("ij,jk->ik", a, b), [((2, 3), (3, 4))]),
+    Op("einsum batch ...ij,...jk", lambda a, b: tf.einsum("...ij,...jk->...ik", a, b),
+       lambda a, b: np.einsum("...ij,...jk->...ik", a, b), [((2, 2, 3), (2, 3, 2))]),
+    Op("einsum sum-out ijk,j->i", lambda a, b: tf.einsum("ijk,j->i", a, b),
+       lambda a, b: np.einsum("ijk,j->i", a, b), [((2, 3, 2), (3,))]),
+    Op("einsum implicit ij,ij", lambda a, b: tf.einsum("ij,ij", a, b),
+       lambda a, b: np.einsum("ij,ij", a, b), [((2, 3), (2, 3))]),
+    Op("norm", tf.norm, np.linalg.norm, [((3,),), ((2, 3),)]),
+    Op("norm(ord=1, axis=0)", lambda x: tf.norm(x, 1, axis=0),
+       lambda x: np.sum(np.abs(x), axis=0), [((2, 3),)], away_from_zero),
+    Op("norm(ord=inf)", lambda x: tf.norm(x, np.inf), lambda x: np.max(np.abs(x)), [((4,),)],
+       spread),
+    Op("norm(ord=3, keepdims)", lambda x: tf.norm(x, 3, axis=-1, keepdims=True),
+       lambda x: np.sum(np.abs(x) ** 3, axis=-1, keepdims=True) ** (1 / 3), [((2, 3),)],
+       away_from_zero),
+    Op("norm(matrix ord=1)", lambda x: tf.norm(x, 1, axis=[0, 1]),
+       lambda x: np.linalg.norm(x, 1), [((3, 3),)], spread),
+    Op("matrix_transpose", tf.linalg.matrix_transpose, lambda x: np.swapaxes(x, -1, -2),
+       [((2, 3),), ((2, 3, 4),)]),
+    Op("inv", tf.linalg.inv, np.linalg.inv, [((3, 3),), ((2, 2, 2),)], spd),
+    Op("det", tf.linalg.det, np.linalg.det, [((3, 3),), ((2, 2, 2),)], spd),
+    Op("solve", tf.linalg.solve, np.linalg.solve, [((3, 3), (3, 2))], (spd, normal)),
+    Op("solve(adjoint)", lambda a, b: tf.linalg.solve(a, b, adjoint=True),
+       lambda a, b: np.linalg.solve(a.T, b), [((3, 3), (3, 1))], (spd, normal)),
+    Op("clip_by_norm", lambda x: tf.clip_by_norm(x, 1.0),
+       lambda x: x / max(1.0, np.linalg.norm(x)), [((3,),)], lambda r, s: r.normal(size=s) * 3),
+    Op("global_norm", lambda x, y: tf.linalg.global_norm([x, y]),
+       lambda x, y: np.sqrt(np.sum(x * x) + np.sum(y * y)), [((2,), (2, 2))]),
+]
+
+NN: list[Op] = [
+    Op("softmax", tf.nn.softmax, _softmax, [((3,),), ((2, 3),)]),
+    Op("softmax(axis=0)", lambda x: tf.nn.softmax(x, axis=0), lambda x: _softmax(x, 0),
+       [((2, 3),)]),
+    Op("log_softmax", tf.nn.log_softmax, _log_softmax, [((3,),), ((2, 3),)]),
+    Op("sigmoid_cross_entropy_with_logits",
+       lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+       lambda z, x: -z * np.log(_sigmoid(x)) - (1 - z) * np.log(1 - _sigmoid(x)),
+       [((4,), (4,)), ((2, 3), (2, 3))], (lambda rng, s: rng.uniform(0, 1, s), normal)),
+    Op("softmax_cross_entropy_with_logits",
+       lambda z, x: tf.nn.softmax_cross_entropy_with_logits(z, x),
+       lambda z, x: -np.sum(z * _log_softmax(x), -1), [((2, 3), (2, 3))],
+       (probabilities, normal)),
+    Op("sparse_softmax_cross_entropy_with_logits",
+       lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits([2, 0], x),
+       lambda x: -_log_softmax(x)[[0, 1], [2, 0]], [((2, 3),)]),
+    Op("l2_normalize", lambda x: tf.math.l2_normalize(x, axis=-1),
+       lambda x: x / np.linalg.norm(x, axis=-1, keepdims=True), [((2, 3),)]),
+    Op("moments", lambda x: tf.nn.moments(x, axes=[0]),
+       lambda x: [np.mean(x, 0), np.var(x, 0)], [((3, 2),)]),
+    Op("bias_add", tf.nn.bias_add, lambda v, b: v + b, [((2, 3), (3,))]),
+]
+
+NONDIFFERENTIABLE: list[Op] = [
+    Op("floordiv", tf.math.floordiv, np.floor_divide, BINARY_SHAPES, (normal, away_from_zero),
+       grad=False),
+    Op("round", tf.round, np.round, UNARY_SHAPES, grad=False),
+    Op("floor", tf.floor, np.floor, UNARY_SHAPES, grad=False),
+    Op("ceil", tf.math.ceil, np.ceil, UNARY_SHAPES, grad=False),
+    Op("equal", tf.equal, np.equal, BINARY_SHAPES, grad=False),
+    Op("not_equal", tf.not_equal, np.not_equal, BINARY_SHAPES, grad=False),
+    Op("less", tf.less, np.less, BINARY_SHAPES, grad=False),
+    Op("less_equal", tf.less_equal, np.less_equal, BINARY_SHAPES, grad=False),
+    Op("greater", tf.greater, np.greater, BINARY_SHAPES, grad=False),
+    Op("greater_equal", tf.greater_equal, np.greater_equal, BINARY_SHAPES, grad=False),
+    Op("is_finite", tf.math.is_finite, np.isfinite, UNARY_SHAPES, grad=False),
+    Op("argmax", lambda x: tf.argmax(x, axis=1), lambda x: np.argmax(x, 1), [((2, 3),)],
+       spread, grad=False),
+    Op("argmin", tf.argmin, lambda x: np.argmin(x, 0), [((2, 3),)], spread, grad=False),
+    Op("argsort", tf.argsort, np.argsort, [((2, 3),)], spread, grad=False),
+    Op("cast to int32", lambda x: tf.cast(x, tf.int32), lambda x: x.astype(np.int32),
+       UNARY_SHAPES, grad=False),
+    Op("logical_and", tf.logical_and, np.logical_and, BINARY_SHAPES, bools, grad=False),
+    Op("logical_or", tf.logical_or, np.logical_or, BINARY_SHAPES, bools, grad=False),
+    Op("logical_xor", tf.math.logical_xor, np.logical_xor, BINARY_SHAPES, bools, grad=False),
+    Op("logical_not", tf.logical_not, np.logical_not, UNARY_SHAPES, bools, grad=False),
+    Op("reduce_all", lambda x: tf.reduce_all(x, axis=0), lambda x: np.all(x, 0), [((2, 3),)],
+       bools, grad=False),
+    Op("reduce_any", tf.reduce_any, np.any, [((2, 3),)], bools, grad=False),
+]
+
+OPS: list[Op] = UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE
+DIFFERENTIABLE: list[Op] = [op for op in OPS if op.grad]
