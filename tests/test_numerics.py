@@ -176,6 +176,26 @@ def test_integer_and_bool_outputs_are_not_checked(checking: None) -> None:
     assert tf.cast(tf.constant([2.5]), tf.int32).numpy().tolist() == [2]
 
 
+def test_gradient_ops_are_checked(checking: None) -> None:
+    x = tf.Variable([4.0, 0.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.sqrt(x))  # finite forward; the gradient at 0 is +inf
+    message = _raises(lambda: tape.gradient(y, x))
+    assert "eagerly-executing op" in message and "# of +Inf elements: 1" in message
+    assert message.endswith(" : Tensor had +Inf values [Op:CheckNumericsV2] name: ")
+
+
+def test_gradients_are_unchanged_while_checking(checking: None) -> None:
+    x = tf.Variable([0.5, 1.5, -2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.sin(x) * tf.exp(x) / (1.0 + x * x))
+    checked = tape.gradient(y, x).numpy()
+    tf.debugging.disable_check_numerics()
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.sin(x) * tf.exp(x) / (1.0 + x * x))
+    np.testing.assert_array_equal(checked, tape.gradient(y, x).numpy())
+
+
 def test_disable_and_idempotence() -> None:
     tf.debugging.enable_check_numerics()
     tf.debugging.enable_check_numerics()  # twice is once

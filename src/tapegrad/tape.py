@@ -387,7 +387,9 @@ class GradientTape:
     def _gradients(self, targets: list[Tensor], seeds: list[Any], sources: list[Any],
                    unconnected: UnconnectedGradients) -> list[Tensor | None]:
         """One backward pass: the gradient of the seeded targets for each source."""
-        raw = not _state.tapes  # no outer tape: run the rules on NumPy values
+        # No outer tape and no op listener: run the rules on NumPy values. A listener (check
+        # numerics, a tracer) must see the backward pass as ops, as TensorFlow's callbacks do.
+        raw = not _state.tapes and not _listeners
         vocab = _vocabulary()
         xp = vocab.NUMPY if raw else vocab.TENSOR
         keys = [_key(s) for s in sources]
