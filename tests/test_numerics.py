@@ -7,6 +7,7 @@ stable forms are compared with exact values computed in 60-digit decimal arithme
 
 from __future__ import annotations
 
+import math
 import threading
 import warnings
 from decimal import Decimal, getcontext
@@ -323,6 +324,21 @@ def test_sigmoid_cross_entropy_at_extremes(dtype: type, label: float, extreme_mo
     # a float can do there (TensorFlow gives 0 too).
     np.testing.assert_allclose(g.numpy(), want, rtol=8 * np.finfo(dtype).eps,
                                atol=np.finfo(dtype).eps)
+
+
+def _ulps(got: Any, want: float) -> float:
+    """|got - want| in units of float32's spacing at want."""
+    return float(abs(np.float64(got) - want) / np.spacing(np.float32(want)))
+
+
+def test_log_softmax_and_cross_entropies_keep_float32_accuracy_at_large_logits() -> None:
+    # x - logsumexp(x) loses |x|·eps to the rounding of logsumexp: 3e-5 (250 ulps) at 1000.
+    x = tf.constant([[1000.0, 999.0]])
+    want = -math.log1p(math.exp(-1.0))  # log_softmax(x)[0] = -log(1 + e^-1)
+    assert _ulps(tf.nn.log_softmax(x).numpy()[0, 0], want) <= 2
+    loss = tf.nn.softmax_cross_entropy_with_logits(tf.constant([[1.0, 0.0]]), x)
+    assert _ulps(loss.numpy()[0], -want) <= 2
+    assert _ulps(tf.nn.sparse_softmax_cross_entropy_with_logits([0], x).numpy()[0], -want) <= 2
 
 
 TINY = [1e-30, -1e-20, 1e-15, -1e-10, 1e-8, 3e-5, -3e-5]

@@ -21,7 +21,7 @@ from ..tensor import Tensor, convert_to_tensor
 from .array import reshape
 from .math import add, cast, check_kind, maximum, multiply, operands, rsqrt, sigmoid, unary
 from .random import uniform
-from .reduce import _logsumexp, normalize_axes, reduce_mean, reduce_sum, reduce_variance
+from .reduce import normalize_axes, reduce_mean, reduce_sum, reduce_variance
 
 
 def _tensor(x: Any) -> Tensor:
@@ -102,7 +102,11 @@ def _softmax(x: Any, axis: int) -> Any:
 
 
 def _log_softmax(x: Any, axis: int) -> Any:
-    return x - _logsumexp(x, (axis,), True)
+    """(x - max) - log(sum(exp(x - max))): accurate to a few ulps even for large logits, where
+    x - logsumexp(x) loses |x|·eps to the rounding of logsumexp (3e-5 at 1000 in float32)."""
+    top = np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
+    shifted = x - np.where(np.isfinite(top), top, 0)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 SOFTMAX = Primitive("Softmax", _softmax, lambda xp, g, ans, x, axis:
@@ -208,8 +212,8 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1,
 
 
 def _sparse_xent(labels: Any, x: Any) -> Any:
-    picked = np.take_along_axis(x, labels[..., None].astype(np.intp), axis=-1)[..., 0]
-    return (_logsumexp(x, (x.ndim - 1,), False) - picked)[()]
+    index = labels[..., None].astype(np.intp)
+    return (-np.take_along_axis(_log_softmax(x, x.ndim - 1), index, axis=-1)[..., 0])[()]
 
 
 def _sparse_xent_rule(xp: Any, g: Any, ans: Any, labels: Any, x: Any) -> Any:
