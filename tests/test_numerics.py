@@ -326,6 +326,39 @@ def test_sigmoid_cross_entropy_at_extremes(dtype: type, label: float, extreme_mo
                                atol=np.finfo(dtype).eps)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [100.0, 1000.0])
+def test_softmax_family_at_extremes(dtype: type, scale: float, extreme_mode: None) -> None:
+    row = [scale, -scale, 0.0, scale - 1.0]
+    x = np.array([row, row[::-1]], dtype)
+    exact_x = [[Decimal(float(v)) for v in r] for r in x]
+    exact_lse = [max(r) + sum((v - max(r)).exp() for v in r).ln() for r in exact_x]
+    lse = np.array([float(v) for v in exact_lse])
+    log_softmax = np.array([[float(v - exact_lse[i]) for v in r] for i, r in enumerate(exact_x)])
+    softmax = np.array([[float((v - exact_lse[i]).exp()) for v in r]
+                        for i, r in enumerate(exact_x)])
+
+    y, g = _value_and_gradient(lambda t: tf.reduce_logsumexp(t, axis=1), x)
+    _close(y, lse, dtype)
+    _close(g, softmax, dtype, log_softmax)
+
+    y, g = _value_and_gradient(tf.nn.log_softmax, x)
+    _close(y, log_softmax, dtype)
+    _close(g, 1 - 4 * softmax, dtype, log_softmax)  # d(sum of log_softmax)/dx = 1 - n·softmax
+
+    labels = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 0.5, 0.5, 0.0]], dtype)
+    y, g = _value_and_gradient(
+        lambda t: tf.nn.softmax_cross_entropy_with_logits(tf.constant(labels), t), x)
+    _close(y, -(labels * log_softmax).sum(axis=1), dtype)
+    _close(g, softmax - labels, dtype, log_softmax)
+
+    for classes in ([1, 3], [0, 0]):
+        y, g = _value_and_gradient(
+            lambda t, c=classes: tf.nn.sparse_softmax_cross_entropy_with_logits(c, t), x)
+        _close(y, -log_softmax[[0, 1], classes], dtype)
+        _close(g, softmax - np.eye(4)[classes], dtype, log_softmax)
+
+
 def _ulps(got: Any, want: float) -> float:
     """|got - want| in units of float32's spacing at want."""
     return float(abs(np.float64(got) - want) / np.spacing(np.float32(want)))
@@ -339,6 +372,17 @@ def test_log_softmax_and_cross_entropies_keep_float32_accuracy_at_large_logits()
     loss = tf.nn.softmax_cross_entropy_with_logits(tf.constant([[1.0, 0.0]]), x)
     assert _ulps(loss.numpy()[0], -want) <= 2
     assert _ulps(tf.nn.sparse_softmax_cross_entropy_with_logits([0], x).numpy()[0], -want) <= 2
+
+
+def test_logsumexp_gradient_keeps_float32_accuracy_at_large_logits() -> None:
+    # exp(x - logsumexp(x)) inherits the rounding of logsumexp (3e-5 at 1000 in float32).
+    x = tf.constant([1000.0, 999.0])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_logsumexp(x)
+    g = tape.gradient(y, x).numpy()
+    sigmoid_1 = 1 / (1 + math.exp(-1.0))
+    assert _ulps(g[0], sigmoid_1) <= 2 and _ulps(g[1], 1 - sigmoid_1) <= 2
 
 
 TINY = [1e-30, -1e-20, 1e-15, -1e-10, 1e-8, 3e-5, -3e-5]
