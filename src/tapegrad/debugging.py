@@ -27,7 +27,7 @@ from . import tape
 from .errors import invalid_argument
 from .ops.math import EQUAL, GREATER, GREATER_EQUAL, LESS, LESS_EQUAL, operands
 from .tape import Primitive
-from .tensor import Tensor, convert_to_tensor
+from .tensor import Tensor, as_int, convert_to_tensor
 
 __all__ = ["check_numerics", "enable_check_numerics", "disable_check_numerics",
            "assert_all_finite", "assert_equal", "assert_less", "assert_less_equal",
@@ -208,6 +208,8 @@ def _binary_assert(symbol: str, prim: Primitive, x: Any, y: Any, summarize: int 
                    message: str | None) -> None:
     """Raise InvalidArgumentError unless ``x symbol y`` holds everywhere (TF's eager message)."""
     x, y = operands(prim, x, y)
+    if summarize is not None:
+        summarize = as_int(summarize, "summarize")
     try:
         holds = np.asarray(prim.kernel(x._value, y._value))
     except ValueError:

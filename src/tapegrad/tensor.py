@@ -19,6 +19,7 @@ call, as TensorFlow's math_ops does.
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 from typing import Any, Iterator, Sequence, Union
 
@@ -26,6 +27,7 @@ import numpy as np
 
 from . import dtypes
 from .dtypes import BY_NUMPY, DType, as_dtype
+from .errors import invalid_argument
 
 # ----- Shapes -----
 
@@ -500,7 +502,7 @@ def constant(value: Any, dtype: DType | str | None = None,
     else:
         array = to_numpy(value, dtype)
     if shape is not None:
-        shape = tuple(int(d) for d in shape)
+        shape = new_shape(shape, "Const")
         if np.size(array) == 1:
             array = np.full(shape, np.reshape(array, ()), dtype=array.dtype)
         elif np.size(array) == int(np.prod(shape, dtype=np.int64)):
@@ -513,14 +515,69 @@ def constant(value: Any, dtype: DType | str | None = None,
     return wrap(array)
 
 
+def as_ints(value: Any, what: str) -> tuple[int, ...]:
+    """An integer argument (axis, shape, perm, multiples): an int, a sequence of ints, or an
+    integer tensor or array of at most one dimension, as a tuple of ints.
+
+    Other values are refused as TensorFlow refuses them, naming the argument, never truncated:
+    a float, string or None is a TypeError; a tensor or array of a non-integer dtype, or of more
+    than one dimension, is an InvalidArgumentError.
+
+    >>> as_ints([2, np.int64(3)], "shape"), as_ints(constant([0, 1]), "axis")
+    ((2, 3), (0, 1))
+    """
+    if isinstance(value, Tensor):
+        value = value._value
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind not in "iub":
+            raise invalid_argument(f"{what} must be int32 or int64, got a {value.dtype.name} "
+                                   f"value: {value!r}")
+        if value.ndim > 1:
+            raise invalid_argument(f"{what} must be a scalar or a vector, got one of shape "
+                                   f"{list(value.shape)}")
+        return tuple(int(v) for v in np.reshape(value, -1))
+    ints = []
+    for v in value if isinstance(value, (list, tuple)) else (value,):
+        if isinstance(v, Tensor):
+            v = v._value
+        if isinstance(v, (np.ndarray, np.generic)) and v.ndim == 0 and v.dtype.kind in "iub":
+            v = int(v)
+        if not isinstance(v, numbers.Integral):
+            raise TypeError(f"{what} must be integers, got {value!r}")
+        if not -2**63 <= v < 2**63:
+            raise ValueError(f"Can't convert {what} {value!r}: an integer is out of range.")
+        ints.append(int(v))
+    return tuple(ints)
+
+
+def as_int(value: Any, what: str) -> int:
+    """One integer argument (an axis, a count): an int or a 0-d integer tensor; see ``as_ints``.
+
+    >>> as_int(np.int32(2), "axis")
+    2
+    """
+    if isinstance(value, (list, tuple)) or np.ndim(value._value if isinstance(value, Tensor)
+                                                    else value) != 0:
+        raise TypeError(f"{what} must be a single integer, got {value!r}")
+    return as_ints(value, what)[0]
+
+
 def as_shape(shape: Any) -> tuple[int, ...]:
     """A shape argument (list, tuple, TensorShape, int, or 1-D int tensor) as a tuple of ints."""
-    if isinstance(shape, Tensor):
-        shape = shape._value
-    if isinstance(shape, (numbers.Integral, np.integer)) or np.ndim(shape) == 0:
-        return (int(shape),)
-    return tuple(int(d) for d in np.asarray(shape).reshape(-1))
+    return as_ints(shape, "shape")
+
+
+def new_shape(shape: Any, op: str) -> tuple[int, ...]:
+    """The shape of a tensor an op creates: ``as_shape``, refusing what TensorFlow refuses."""
+    dims = as_shape(shape)
+    for d in dims:
+        if d < 0:
+            raise invalid_argument(f"Dimension {d} must be >= 0 [Op:{op}] name: ")
+    if math.prod(dims) >= 2**63:
+        raise invalid_argument(f"Shape {list(dims)} would have more than 2**63 - 1 elements "
+                               f"[Op:{op}] name: ")
+    return dims
 
 
 __all__ = ["Tensor", "Variable", "TensorShape", "TensorLike", "convert_to_tensor", "constant",
-           "is_tensor", "wrap", "to_numpy", "as_shape", "dtypes"]
+           "is_tensor", "wrap", "to_numpy", "as_shape", "as_int", "as_ints", "new_shape", "dtypes"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -22,8 +23,8 @@ from .. import tape
 from ..dtypes import DType, as_dtype, float32
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_shape, convert_to_tensor, to_numpy, wrap
-from .math import operands
+from ..tensor import Tensor, as_int, as_ints, as_shape, convert_to_tensor, new_shape, to_numpy, wrap
+from .math import identity, operands
 
 
 def _tensor(x: Any) -> Tensor:
@@ -62,7 +63,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     x = _tensor(tensor)
     shape = as_shape(shape)
     size = int(np.size(x._value))
-    known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    known = math.prod(d for d in shape if d != -1)
     if shape.count(-1) > 1 or (-1 in shape and (known == 0 or size % known)) or \
             (-1 not in shape and known != size):
         wanted = f"requires a multiple of {known}" if -1 in shape else f"has {known}"
@@ -85,11 +86,12 @@ def transpose(a: Any, perm: Sequence[int] | None = None, conjugate: bool = False
     """
     x = _tensor(a)
     ndim = x._value.ndim
-    perm = tuple(builtins.range(ndim))[::-1] if perm is None else tuple(int(p) % max(ndim, 1)
-                                                               for p in as_shape(perm))
-    if sorted(perm) != list(builtins.range(ndim)):
-        raise invalid_argument(f"transpose expects a vector of size {ndim}. But input(1) is a "
-                               f"vector of size {len(perm)} [Op:Transpose] name: ")
+    perm = tuple(builtins.range(ndim))[::-1] if perm is None else as_ints(perm, "perm")
+    if sorted(p % ndim if -ndim <= p < ndim else p for p in perm) != list(builtins.range(ndim)):
+        raise invalid_argument(f"transpose expects a permutation of 0..{ndim - 1} for shape "
+                               f"{list(np.shape(x._value))}, got {list(perm)} [Op:Transpose] "
+                               "name: ")
+    perm = tuple(p % ndim for p in perm)
     return tape.apply(TRANSPOSE, (x,), (perm,))
 
 
@@ -102,7 +104,7 @@ def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:
     """
     x = _tensor(input)
     ndim = x._value.ndim
-    axis = int(axis)
+    axis = as_int(axis, "axis")
     if not -ndim - 1 <= axis <= ndim:
         raise invalid_argument(f"Tried to expand dim index {axis} for tensor with {ndim} "
                                "dimensions. [Op:ExpandDims] name: ")
@@ -124,7 +126,7 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:
         drop = {i for i, n in enumerate(shape) if n == 1}
     else:
         drop = set()
-        for a in as_shape(axis):
+        for a in as_ints(axis, "axis"):
             if not -len(shape) <= a < len(shape):
                 raise invalid_argument(f"Tried to squeeze dim index {a} for tensor with "
                                        f"{len(shape)} dimensions. [Op:Squeeze] name: ")
@@ -150,9 +152,10 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
     [[1.0, 2.0], [1.0, 2.0]]
     """
     x = _tensor(input)
-    shape = as_shape(shape)
+    shape = new_shape(shape, "BroadcastTo")
     try:
-        np.broadcast_shapes(np.shape(x._value), shape)
+        if np.broadcast_shapes(np.shape(x._value), shape) != shape:  # not to a smaller rank
+            raise ValueError
     except ValueError:
         raise invalid_argument(f"Unable to broadcast tensor of shape {list(np.shape(x._value))} "
                                f"to tensor of shape {list(shape)} [Op:BroadcastTo] name: "
@@ -177,10 +180,13 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
     [[1, 2, 1, 2], [1, 2, 1, 2]]
     """
     x = _tensor(input)
-    multiples = as_shape(multiples)
+    multiples = as_ints(multiples, "multiples")
     if len(multiples) != x._value.ndim:
         raise invalid_argument(f"Expected multiples argument to be a vector of length "
                                f"{x._value.ndim} but got length {len(multiples)} [Op:Tile] name: ")
+    for i, m in enumerate(multiples):
+        if m < 0:
+            raise invalid_argument(f"Expected multiples[{i}] >= 0, but got {m} [Op:Tile]")
     return tape.apply(TILE, (x,), (multiples,))
 
 
@@ -195,8 +201,14 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
     [[2, 1], [4, 3]]
     """
     x = _tensor(tensor)
-    axes = tuple(a % max(x._value.ndim, 1) for a in as_shape(axis))
-    return tape.apply(REVERSE, (x,), (axes,))
+    ndim = x._value.ndim
+    axes = as_ints(axis, "axis") if ndim else ()  # a scalar reverses to itself, as in TF
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise invalid_argument(f"'axis'[{axes.index(a)}] = {a} is out of valid range [0, "
+                                   f"{ndim}) for shape {list(np.shape(x._value))} [Op:ReverseV2] "
+                                   "name: ")
+    return tape.apply(REVERSE, (x,), (tuple(a % ndim for a in axes),))
 
 
 # ----- joining and splitting -----
@@ -230,12 +242,15 @@ def concat(values: Sequence[Any], axis: int, name: str | None = None) -> Tensor:
     >>> tf.concat([[1, 2], [3]], axis=0).numpy().tolist()
     [1, 2, 3]
     """
+    if not isinstance(values, (list, tuple)):  # TensorFlow: one value joins to itself
+        return identity(_tensor(values))
     tensors = _same_dtype(values, CONCAT)
     ndim = tensors[0]._value.ndim
-    if not -ndim <= int(axis) < max(ndim, 1) or ndim == 0:
+    axis = as_int(axis, "axis")
+    if not -ndim <= axis < max(ndim, 1) or ndim == 0:
         raise invalid_argument(f"ConcatOp : Expected concatenating dimensions in the range "
                                f"[{-ndim}, {ndim}), but got {axis} [Op:ConcatV2] name: concat")
-    axis = int(axis) % ndim
+    axis %= ndim
     shapes = [np.shape(t._value) for t in tensors]
     for s in shapes[1:]:
         if len(s) != ndim or any(a != b for k, (a, b) in enumerate(zip(s, shapes[0]))
@@ -262,17 +277,20 @@ def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> Tens
     >>> tf.stack([[1, 2], [3, 4]], axis=1).numpy().tolist()
     [[1, 3], [2, 4]]
     """
+    if not isinstance(values, (list, tuple)):  # TensorFlow: one tensor stacks to itself
+        return identity(_tensor(values))
     tensors = _same_dtype(values, STACK)
     shape = np.shape(tensors[0]._value)
-    for t in tensors[1:]:
+    for i, t in enumerate(tensors):
         if np.shape(t._value) != shape:
             raise invalid_argument(f"Shapes of all inputs must match: values[0].shape = "
-                                   f"{list(shape)} != values[{tensors.index(t)}].shape = "
+                                   f"{list(shape)} != values[{i}].shape = "
                                    f"{list(np.shape(t._value))} [Op:Pack] name: stack")
     ndim = len(shape) + 1
-    if not -ndim <= int(axis) < ndim:
+    axis = as_int(axis, "axis")
+    if not -ndim <= axis < ndim:
         raise ValueError(f"Argument `axis` = {axis} not in range [{-ndim}, {ndim})")
-    return tape.apply(STACK, tuple(tensors), (int(axis) % ndim,))
+    return tape.apply(STACK, tuple(tensors), (axis % ndim,))
 
 
 def unstack(value: Any, num: int | None = None, axis: int = 0,
@@ -285,6 +303,7 @@ def unstack(value: Any, num: int | None = None, axis: int = 0,
     """
     x = _tensor(value)
     ndim = x._value.ndim
+    axis = as_int(axis, "axis")
     if not -ndim <= axis < ndim:
         raise ValueError(f"Argument `axis` = {axis} not in range [{-ndim}, {ndim})")
     axis %= ndim
@@ -300,17 +319,27 @@ def split(value: Any, num_or_size_splits: Any, axis: int = 0, num: int | None = 
     [[0, 1], [2, 3, 4]]
     """
     x = _tensor(value)
-    axis = int(axis) % max(x._value.ndim, 1)
+    ndim = x._value.ndim
+    axis = as_int(axis, "axis")
+    if not -ndim <= axis < ndim:
+        raise invalid_argument(f"-{ndim} <= split_dim < {ndim} is required, got {axis} for shape "
+                               f"{list(np.shape(x._value))} [Op:Split] name: split")
+    axis %= ndim
     length = np.shape(x._value)[axis]
-    if np.ndim(num_or_size_splits) == 0 and not isinstance(num_or_size_splits, (list, tuple)):
-        parts = int(num_or_size_splits)
+    if not isinstance(num_or_size_splits, (list, tuple)) and np.ndim(
+            num_or_size_splits._value if isinstance(num_or_size_splits, Tensor)
+            else num_or_size_splits) == 0:
+        parts = as_int(num_or_size_splits, "num_or_size_splits")
         if parts <= 0 or length % parts:
             raise invalid_argument(f"Number of ways to split should evenly divide the split "
                                    f"dimension, but got split_dim {axis} (size = {length}) and "
                                    f"num_split {parts} [Op:Split] name: split")
         sizes = [length // parts] * parts
     else:
-        sizes = list(as_shape(num_or_size_splits))
+        sizes = list(as_ints(num_or_size_splits, "num_or_size_splits"))
+        if not sizes:
+            raise invalid_argument("Value for attr 'num_split' of 0 must be at least minimum 1 "
+                                   "[Op:SplitV] name: split")
         if sizes.count(-1) == 1:
             sizes[sizes.index(-1)] = length - (sum(sizes) + 1)
         if sum(sizes) != length or builtins.min(sizes) < 0:
@@ -345,7 +374,8 @@ def _index_part(k: Any) -> Any:
                             f"indices, got {k!r}")
         return int(k._value)
     if isinstance(k, slice):
-        return slice(*(None if p is None else int(p) for p in (k.start, k.stop, k.step)))
+        return slice(*(None if p is None else as_int(p, "a slice bound")
+                       for p in (k.start, k.stop, k.step)))
     if k is None or k is Ellipsis or isinstance(k, (int, np.integer)) and \
             not isinstance(k, (bool, np.bool_)):
         return k
@@ -419,9 +449,14 @@ def gather(params: Any, indices: Any, validate_indices: Any = None, axis: int | 
     if batch_dims != 0:
         raise ValueError("gather: only batch_dims=0 is supported.")
     x = _tensor(params)
-    axis = 0 if axis is None else int(axis) % max(x._value.ndim, 1)
-    if x._value.ndim == 0:
+    ndim = x._value.ndim
+    if ndim == 0:
         raise invalid_argument("params must be at least 1 dimensional [Op:GatherV2] name: ")
+    axis = 0 if axis is None else as_int(axis, "axis")
+    if not -ndim <= axis < ndim:
+        raise invalid_argument(f"Expected axis in the range [{-ndim}, {ndim}), but got {axis} "
+                               "[Op:GatherV2] name: ")
+    axis %= ndim
     idx = _checked_indices(_tensor(indices), np.shape(x._value)[axis], "GatherV2")
     return tape.apply(GATHER, (x,), (idx, axis))
 
@@ -438,7 +473,7 @@ def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
     m = _tensor(mask)._value
     if m.dtype.kind != "b":
         raise TypeError(f"boolean_mask needs a bool mask, got {m.dtype}.")
-    axis = 0 if axis is None else int(axis)
+    axis = 0 if axis is None else as_int(axis, "axis")
     shape = np.shape(x._value)
     if shape[axis:axis + m.ndim] != m.shape:
         raise ValueError(f"Shapes {list(shape)} and {list(m.shape)} are incompatible")
@@ -466,7 +501,18 @@ def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = Non
         convert_to_tensor(on_value).dtype if on_value is not None else float32)
     on = to_numpy(1 if on_value is None else on_value, target)
     off = to_numpy(0 if off_value is None else off_value, target)
-    out = _one_hot(idx, int(depth), on, off, -1 if axis is None else int(axis))
+    for what, v in (("on_value", on), ("off_value", off)):
+        if np.ndim(v) != 0:
+            raise invalid_argument(f"{what} must be a scalar, but got: {list(np.shape(v))} "
+                                   "[Op:OneHot]")
+    depth = as_int(depth, "depth")
+    if depth < 0:
+        raise invalid_argument(f"depth must be non-negative, got: {depth} [Op:OneHot]")
+    axis = -1 if axis is None else as_int(axis, "axis")
+    if not -1 <= axis <= idx.ndim:
+        raise invalid_argument(f"Expected axis to be -1 or between [0, {idx.ndim + 1}).  But "
+                               f"received: {axis} [Op:OneHot]")
+    out = _one_hot(idx, depth, on, off, axis)
     return wrap(out.astype(target._np)[()])
 
 
@@ -492,8 +538,14 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
     [[9, 9, 9], [1, 2, 9]]
     """
     x = _tensor(tensor)
-    widths = tuple((int(a), int(b)) for a, b in np.asarray(
-        paddings._value if isinstance(paddings, Tensor) else paddings).reshape(-1, 2))
+    table = paddings._value if isinstance(paddings, Tensor) else paddings
+    if not isinstance(table, (list, tuple, np.ndarray)) or \
+            isinstance(table, np.ndarray) and table.ndim == 0:
+        raise TypeError(f"paddings must be a list of [before, after] pairs, got {paddings!r}")
+    widths = tuple(as_ints(row, "paddings") for row in table)
+    if any(len(w) != 2 for w in widths):
+        raise invalid_argument(f"paddings must be a matrix with 2 columns, got {paddings!r} "
+                               "[Op:Pad] name: ")
     if len(widths) != x._value.ndim or builtins.min((w for p in widths for w in p), default=0) < 0:
         raise invalid_argument(f"The first dimension of paddings must be the rank of inputs"
                                f"[{len(widths)},2] {list(np.shape(x._value))} and paddings must "
@@ -529,7 +581,7 @@ def zeros(shape: Any, dtype: DType | str = float32, name: str | None = None) -> 
     >>> tf.zeros(3).numpy().tolist()
     [0.0, 0.0, 0.0]
     """
-    return wrap(np.zeros(as_shape(shape), as_dtype(dtype)._np)[()])
+    return wrap(np.zeros(new_shape(shape, "Fill"), as_dtype(dtype)._np)[()])
 
 
 def ones(shape: Any, dtype: DType | str = float32, name: str | None = None) -> Tensor:
@@ -539,7 +591,7 @@ def ones(shape: Any, dtype: DType | str = float32, name: str | None = None) -> T
     >>> tf.ones((2,), tf.int32).numpy().tolist()
     [1, 1]
     """
-    return wrap(np.ones(as_shape(shape), as_dtype(dtype)._np)[()])
+    return wrap(np.ones(new_shape(shape, "Fill"), as_dtype(dtype)._np)[()])
 
 
 def zeros_like(input: Any, dtype: DType | str | None = None,
@@ -577,7 +629,7 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
     if np.ndim(v) != 0:
         raise invalid_argument(f"value must be a scalar. Got {np.ndim(v)} dimensions "
                                "[Op:Fill] name: ")
-    return wrap(np.full(as_shape(dims), v, dtype=v.dtype)[()])
+    return wrap(np.full(new_shape(dims, "Fill"), v, dtype=v.dtype)[()])
 
 
 def eye(num_rows: int, num_columns: int | None = None, batch_shape: Any = None,
@@ -588,10 +640,12 @@ def eye(num_rows: int, num_columns: int | None = None, batch_shape: Any = None,
     >>> tf.eye(2).numpy().tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    matrix = np.eye(int(num_rows), None if num_columns is None else int(num_columns),
-                    dtype=as_dtype(dtype)._np)
+    rows = as_int(num_rows, "num_rows")
+    columns = rows if num_columns is None else as_int(num_columns, "num_columns")
+    new_shape((rows, columns), "MatrixDiagV3")
+    matrix = np.eye(rows, columns, dtype=as_dtype(dtype)._np)
     if batch_shape is not None:
-        batch = as_shape(batch_shape)
+        batch = new_shape(batch_shape, "MatrixDiagV3")
         matrix = np.broadcast_to(matrix, batch + matrix.shape).copy()
     return wrap(matrix)
 
@@ -607,13 +661,26 @@ def range(start: Any, limit: Any = None, delta: Any = 1,
     if limit is None:
         start, limit = 0, start
     values = [_tensor(v)._value for v in (start, limit, delta)]
+    for what, v in zip(("start", "limit", "delta"), values):
+        if np.ndim(v) != 0 or v.dtype.kind not in "iuf":
+            raise invalid_argument(f"{what} must be a real scalar, got a {v.dtype.name} tensor "
+                                   f"of shape {list(np.shape(v))} [Op:Range] name: ")
+        if not np.isfinite(v):
+            raise invalid_argument(f"Requires {what} to be finite: {v} [Op:Range] name: ")
     if dtype is None:  # the widest float among the arguments, else the widest integer
         floats = [v.dtype for v in values if v.dtype.kind == "f"]
         dtype = builtins.max(floats or [v.dtype for v in values], key=lambda d: d.itemsize)
     else:
         dtype = as_dtype(dtype)._np
-    if float(values[2]) == 0:
+    start, limit, delta = (v.item() for v in values)
+    if delta == 0:
         raise invalid_argument("Requires delta != 0: 0 [Op:Range] name: ")
+    if (delta > 0 and start > limit) or (delta < 0 and start < limit):
+        raise invalid_argument(f"Requires start {'<=' if delta > 0 else '>='} limit when delta "
+                               f"{'>' if delta > 0 else '<'} 0: {start}/{limit} [Op:Range] name: ")
+    if math.ceil((limit - start) / delta) >= 2**63:
+        raise invalid_argument(f"Requires ((limit - start) / delta) <= 2**63 - 1: ({limit} - "
+                               f"{start}) / {delta} [Op:Range] name: ")
     return wrap(np.arange(*(v.item() for v in values), dtype=dtype))
 
 
@@ -628,7 +695,10 @@ def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int
     dtype = np.result_type(lo, hi)
     if dtype.kind in "iub":
         dtype = np.dtype(np.float64)
-    return wrap(np.linspace(lo, hi, int(num), axis=axis).astype(dtype))
+    num = as_int(num, "num")
+    if num < 0:
+        raise invalid_argument(f"Requires num > 0: {num} [Op:LinSpace] name: ")
+    return wrap(np.linspace(lo, hi, num, axis=as_int(axis, "axis")).astype(dtype))
 
 
 def shape(input: Any, out_type: DType | str = "int32",
@@ -674,8 +744,9 @@ def argsort(values: Any, axis: int = -1, direction: str = "ASCENDING", stable: b
     [1, 2, 0]
     """
     v = _tensor(values)._value
-    if direction not in ("ASCENDING", "DESCENDING"):
+    if not isinstance(direction, str) or direction not in ("ASCENDING", "DESCENDING"):
         raise ValueError(f"direction should be one of ASCENDING, DESCENDING, got {direction!r}")
+    axis = _sort_axis(axis, np.shape(v))
     keys = -v if direction == "DESCENDING" and v.dtype.kind != "u" else v
     order = np.argsort(keys, axis=axis, kind="stable")
     if direction == "DESCENDING" and v.dtype.kind == "u":
@@ -693,7 +764,7 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
     """
     x = _tensor(values)
     order = argsort(x, axis, direction)._value
-    axis %= max(x._value.ndim, 1)
+    axis = _sort_axis(axis, np.shape(x._value))
     moved = np.moveaxis(order, axis, -1)
     # Take along the axis: one gather per position keeps the gradient rule simple and exact.
     flat_x = reshape(transpose(x, _last(axis, x._value.ndim)), (-1,))
@@ -702,6 +773,15 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
     picked = gather(flat_x, (moved + offsets).reshape(-1).astype(np.int64))
     back = np.argsort(_last(axis, x._value.ndim))
     return transpose(reshape(picked, moved.shape), back)
+
+
+def _sort_axis(axis: Any, shape: tuple[int, ...]) -> int:
+    ndim = len(shape)
+    axis = as_int(axis, "axis")
+    if not -ndim <= axis < ndim:
+        raise invalid_argument(f"axis {axis} is out of range for a tensor of shape {list(shape)}; "
+                               "sort needs at least one dimension [Op:TopKV2] name: ")
+    return axis % ndim
 
 
 def _last(axis: int, ndim: int) -> tuple[int, ...]:

@@ -16,7 +16,7 @@ import numpy as np
 from .. import tape
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, convert_to_tensor
+from ..tensor import Tensor, as_int, as_ints, convert_to_tensor
 from .array import EachInput, expand_dims, reshape, squeeze, transpose
 from .math import abs, cast, check_kind, maximum, operands, pow, sqrt, square
 from .reduce import reduce_max, reduce_sum
@@ -118,14 +118,20 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     """
     a, b = _tensor(a), _tensor(b)
     na, nb = a._value.ndim, b._value.ndim
-    if np.ndim(axes) == 0:
-        n = int(axes)
+    if not isinstance(axes, (list, tuple)) and np.ndim(
+            axes._value if isinstance(axes, Tensor) else axes) == 0:
+        n = as_int(axes, "axes")
         if n > min(na, nb) or n < 0:
             raise ValueError(f"`axes` must be at most the rank of `a` and `b`, got {n}")
         ax_a, ax_b = list(range(na - n, na)), list(range(n))
     else:
-        ax_a, ax_b = ([int(v) % max(na, 1) for v in np.ravel(axes[0])],
-                      [int(v) % max(nb, 1) for v in np.ravel(axes[1])])
+        if len(axes) != 2:
+            raise ValueError(f"`axes` must be an integer or have length 2. Received {axes}.")
+        ax_a, ax_b = (_axes_in(as_ints(axes[0], "axes"), na), _axes_in(as_ints(axes[1], "axes"),
+                                                                        nb))
+        if len(ax_a) != len(ax_b):
+            raise ValueError(f"tensordot: `axes` pairs {len(ax_a)} axes of `a` with {len(ax_b)} "
+                             "of `b`")
     sa, sb = np.shape(a._value), np.shape(b._value)
     if [sa[i] for i in ax_a] != [sb[i] for i in ax_b]:
         raise ValueError(f"tensordot: the contracted dimensions {[sa[i] for i in ax_a]} and "
@@ -136,6 +142,14 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     left = reshape(transpose(a, free_a + ax_a), (-1, k))
     right = reshape(transpose(b, ax_b + free_b), (k, -1))
     return reshape(matmul(left, right), [sa[i] for i in free_a] + [sb[i] for i in free_b])
+
+
+def _axes_in(axes: tuple[int, ...], ndim: int) -> list[int]:
+    """Axes counted from the end when negative, each in range for a tensor of rank ``ndim``."""
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise invalid_argument(f"axis {a} is out of range for a tensor of rank {ndim}")
+    return [a % ndim for a in axes]
 
 
 # ----- einsum -----
@@ -223,7 +237,7 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None,
     """
     x = _tensor(tensor)
     keepdims = bool(keepdims)
-    axes = None if axis is None else [int(a) % max(x._value.ndim, 1) for a in np.ravel(axis)]
+    axes = None if axis is None else _axes_in(as_ints(axis, "axis"), x._value.ndim)
     if axes is not None and len(axes) == 2 and ord not in ("euclidean", "fro"):
         rows, cols = axes
         if ord == 1:

@@ -17,7 +17,7 @@ import numpy as np
 from .. import tape
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, convert_to_tensor
+from ..tensor import Tensor, as_int, convert_to_tensor
 from .array import reshape
 from .math import add, cast, check_kind, maximum, multiply, operands, rsqrt, sigmoid, unary
 from .random import uniform
@@ -92,7 +92,7 @@ swish = silu
 # ----- softmax -----
 
 def _axis(x: Tensor, axis: Any, op: str) -> int:
-    (a,) = normalize_axes(-1 if axis is None else axis, x._value.ndim, op)
+    (a,) = normalize_axes(-1 if axis is None else as_int(axis, "axis"), x._value.ndim, op)
     return a
 
 

@@ -23,8 +23,9 @@ import numpy as np
 
 from .. import tape
 from ..dtypes import DType, as_dtype, float32
+from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_shape, convert_to_tensor
+from ..tensor import Tensor, as_int, convert_to_tensor, new_shape
 from .math import add, multiply
 
 _lock = threading.Lock()
@@ -37,8 +38,8 @@ def set_seed(seed: int | None) -> None:
     """Make every later random op reproducible from ``seed`` (None: fresh entropy again)."""
     global _global_seed, _global_rng
     with _lock:
-        _global_seed = None if seed is None else int(seed)
-        _global_rng = np.random.default_rng(_global_seed)
+        _global_seed = None if seed is None else as_int(seed, "seed")
+        _global_rng = np.random.default_rng(None if seed is None else _global_seed % 2**64)
         _op_calls.clear()
 
 
@@ -51,8 +52,10 @@ def _generator(seed: int | None) -> np.random.Generator:
     if seed is None:
         return _global_rng
     with _lock:
-        call = next(_op_calls.setdefault(int(seed), itertools.count()))
-    return np.random.default_rng([0 if _global_seed is None else _global_seed, int(seed), call])
+        seed = as_int(seed, "seed")
+        call = next(_op_calls.setdefault(seed, itertools.count()))
+    global_seed = 0 if _global_seed is None else _global_seed
+    return np.random.default_rng([global_seed % 2**64, seed % 2**64, call])  # seeds may be < 0
 
 
 def _float_dtype(dtype: DType | str) -> DType:
@@ -99,7 +102,7 @@ def normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0, dtype: DType | str = 
     TensorShape([2, 3])
     """
     d = _float_dtype(dtype)
-    raw = tape.apply(DRAW, (), ("normal", as_shape(shape), d._np, seed))
+    raw = tape.apply(DRAW, (), ("normal", new_shape(shape, "RandomStandardNormal"), d._np, seed))
     return _scaled(raw, stddev, mean)
 
 
@@ -113,7 +116,7 @@ def truncated_normal(shape: Any, mean: Any = 0.0, stddev: Any = 1.0,
     True
     """
     d = _float_dtype(dtype)
-    raw = tape.apply(DRAW, (), ("truncated", as_shape(shape), d._np, seed))
+    raw = tape.apply(DRAW, (), ("truncated", new_shape(shape, "TruncatedNormal"), d._np, seed))
     return _scaled(raw, stddev, mean)
 
 
@@ -130,10 +133,14 @@ def uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: DType | str 
     if d.is_integer:
         if maxval is None:
             raise ValueError(f"Must specify maxval for integer dtype {d!r}.")
-        return tape.apply(DRAW, (), ("uniform_int", as_shape(shape), d._np, seed,
-                                     int(minval), int(maxval)))
+        low, high = as_int(minval, "minval"), as_int(maxval, "maxval")
+        if low >= high:
+            raise invalid_argument(f"Need minval < maxval: {low} >= {high} "
+                                   "[Op:RandomUniformInt] name: ")
+        return tape.apply(DRAW, (), ("uniform_int", new_shape(shape, "RandomUniformInt"), d._np,
+                                     seed, low, high))
     d = _float_dtype(d)
-    raw = tape.apply(DRAW, (), ("uniform", as_shape(shape), d._np, seed))
+    raw = tape.apply(DRAW, (), ("uniform", new_shape(shape, "RandomUniform"), d._np, seed))
     lo = convert_to_tensor(minval, dtype=d)
     hi = convert_to_tensor(1 if maxval is None else maxval, dtype=d)
     return _scaled(raw, hi - lo, lo)

@@ -20,7 +20,7 @@ from .. import tape
 from ..dtypes import DType, as_dtype
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, convert_to_tensor
+from ..tensor import Tensor, as_int, as_ints, convert_to_tensor
 from .math import check_kind, sqrt, square, subtract
 
 
@@ -30,9 +30,7 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
         return None
     if type(axis) is int and -ndim <= axis < ndim:
         return (axis % ndim,)
-    if isinstance(axis, Tensor):
-        axis = axis._value
-    axes = [int(a) for a in np.ravel(axis)]
+    axes = as_ints(axis, "axis")
     for a in axes:
         if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a != 0) or ndim == 0:
             raise invalid_argument(f"Invalid reduction dimension ({a} for input with {ndim} "
@@ -256,8 +254,13 @@ def _arg(prim: Primitive) -> Any:
             name: str | None = None) -> Tensor:
         x = input if isinstance(input, Tensor) else convert_to_tensor(input)
         check_kind(prim, x, "fiu")
-        axes = normalize_axes(0 if axis is None else axis, x._value.ndim, prim.name)
-        return tape.apply(prim, (x,), (axes[0], as_dtype(output_type)._np))
+        (a,) = normalize_axes(0 if axis is None else as_int(axis, "axis"), x._value.ndim,
+                              prim.name)
+        shape = np.shape(x._value)
+        if shape[a] == 0:
+            raise invalid_argument(f"Reduction axis {a} is empty in shape "
+                                   f"[{','.join(map(str, shape))}] [Op:{prim.name}] name: ")
+        return tape.apply(prim, (x,), (a, as_dtype(output_type)._np))
     return arg
 
 
@@ -307,5 +310,5 @@ def cumsum(x: Any, axis: int = 0, exclusive: bool = False, reverse: bool = False
     if x._value.ndim == 0:
         raise invalid_argument("ScanOp: Expected scan axis to be a valid dimension, got 0 for a "
                                "scalar [Op:Cumsum] name: ")
-    (axis,) = normalize_axes(axis, x._value.ndim, "Cumsum")
+    (axis,) = normalize_axes(as_int(axis, "axis"), x._value.ndim, "Cumsum")
     return tape.apply(CUMSUM, (x,), (axis, bool(exclusive), bool(reverse)))
