@@ -261,3 +261,52 @@ REDUCTIONS = {  # TensorFlow's values over nothing: sum 0, prod 1, mean NaN, max
 }
 
 
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(st.integers(0, 3), min_size=1, max_size=3), st.data(),
+       st.sampled_from(sorted(REDUCTIONS)), st.booleans(),
+       st.sampled_from([np.float32, np.float64]))
+def test_reductions_of_empty_and_small_tensors(shape: list[int], data: st.DataObject, op: str,
+                                               keepdims: bool, dtype: type) -> None:
+    ndim = len(shape)
+    axis = data.draw(st.one_of(st.none(), st.integers(-ndim, ndim - 1),
+                               st.lists(st.integers(-ndim, ndim - 1), unique_by=lambda a: a % ndim,
+                                        max_size=ndim)))
+    values = np.random.default_rng(0).normal(size=shape).astype(dtype)
+    np_axis = tuple(axis) if isinstance(axis, list) else axis
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's mean of nothing
+        want = np.asarray(REDUCTIONS[op](values.astype(np.float64), np_axis, keepdims=keepdims))
+        x = tf.constant(values)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = getattr(tf, op)(x, axis, keepdims)
+        grad = tape.gradient(y, x)
+    assert y.dtype == x.dtype and y.shape == want.shape
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-5, equal_nan=True)
+    assert grad.shape == x.shape and grad.dtype == x.dtype
+    if op == "reduce_sum":
+        np.testing.assert_array_equal(grad.numpy(), np.ones(shape))
+
+
+@pytest.mark.parametrize("call, want", [
+    (lambda: tf.nn.softmax(tf.zeros((2, 0))), np.zeros((2, 0))),
+    (lambda: tf.nn.log_softmax(tf.zeros((0, 3))), np.zeros((0, 3))),
+    (lambda: tf.sort(tf.zeros((3, 0))), np.zeros((3, 0))),
+    (lambda: tf.sort(tf.zeros((0,))), np.zeros((0,))),
+    (lambda: tf.random.shuffle(tf.constant(1.0)), np.float32(1.0)),
+    (lambda: tf.reverse(tf.constant(1.0), [0]), np.float32(1.0)),
+    (lambda: tf.matmul(tf.zeros((2, 0)), tf.zeros((0, 3))), np.zeros((2, 3))),
+    (lambda: tf.concat([tf.zeros((0, 2)), tf.ones((1, 2))], 0), np.ones((1, 2))),
+    (lambda: tf.gather(tf.ones((3, 2)), tf.zeros((0,), tf.int32)), np.zeros((0, 2))),
+    (lambda: tf.reshape(tf.zeros((0, 4)), (-1, 2)), np.zeros((0, 2))),
+    (lambda: tf.linalg.det(tf.zeros((0, 0))), np.float32(1.0)),
+    (lambda: tf.one_hot(tf.zeros((0,), tf.int32), 3), np.zeros((0, 3))),
+    (lambda: tf.tile(tf.ones((2,)), [0]), np.zeros((0,))),
+    (lambda: tf.stack(tf.ones((2, 3))), np.ones((2, 3))),  # TF: one tensor stacks to itself
+    (lambda: tf.concat(3, 0), np.int32(3)),
+])
+def test_degenerate_shapes_give_the_right_values(call: Callable[[], tf.Tensor],
+                                                 want: Any) -> None:
+    got = call()
+    assert got.shape == np.shape(want)
+    np.testing.assert_array_equal(got.numpy(), want)

@@ -550,7 +550,9 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
         raise invalid_argument(f"The first dimension of paddings must be the rank of inputs"
                                f"[{len(widths)},2] {list(np.shape(x._value))} and paddings must "
                                "not be negative [Op:Pad] name: ")
-    mode = mode.upper()
+    mode = mode.upper() if isinstance(mode, str) else mode
+    if not widths:  # a scalar: nothing to pad
+        return x
     if mode == "CONSTANT":
         value = to_numpy(constant_values, x.dtype)
         return tape.apply(PAD, (x,), (widths, value))
@@ -769,7 +771,7 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
     # Take along the axis: one gather per position keeps the gradient rule simple and exact.
     flat_x = reshape(transpose(x, _last(axis, x._value.ndim)), (-1,))
     n = np.shape(x._value)[axis]
-    offsets = (np.arange(moved.size // max(n, 1)) * n).reshape(moved.shape[:-1] + (1,))
+    offsets = (np.arange(math.prod(moved.shape[:-1])) * n).reshape(moved.shape[:-1] + (1,))
     picked = gather(flat_x, (moved + offsets).reshape(-1).astype(np.int64))
     back = np.argsort(_last(axis, x._value.ndim))
     return transpose(reshape(picked, moved.shape), back)

@@ -146,7 +146,8 @@ def uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: DType | str 
     return _scaled(raw, hi - lo, lo)
 
 
-SHUFFLE = Primitive("RandomShuffle", lambda x, seed: _generator(seed).permutation(x))
+SHUFFLE = Primitive("RandomShuffle", lambda x, seed: _generator(seed).permutation(x)
+                    if np.ndim(x) else x)
 
 
 def shuffle(value: Any, seed: int | None = None, name: str | None = None) -> Tensor:

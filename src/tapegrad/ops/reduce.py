@@ -286,7 +286,7 @@ def _cumsum(x: Any, axis: int, exclusive: bool, reverse: bool) -> Any:
     if reverse:
         x = np.flip(x, axis)
     out = np.cumsum(x, axis=axis, dtype=x.dtype)
-    if exclusive:
+    if exclusive and out.shape[axis]:
         out = np.roll(out, 1, axis=axis)
         out[(slice(None),) * axis + (0,)] = 0
     return np.flip(out, axis) if reverse else out
