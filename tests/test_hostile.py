@@ -250,6 +250,47 @@ def test_integer_arguments_are_checked(call: Callable[[tf.Tensor], Any]) -> None
 
 # ----- arguments of the wrong kind are refused by a check, not by a crash inside -----
 
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: tf.einsum(("ij",), tf.ones((2, 2))), TypeError, "equation must be a string"),
+    (lambda: tf.einsum("ii"), ValueError, "Got 0 inputs"),
+    (lambda: tf.nn.bias_add(tf.ones((2, 3)), tf.ones(3), data_format=3), TypeError,
+     "data_format"),
+    (lambda: tf.stack([tf.ones(2), tf.ones(2), tf.ones(3)]), InvalidArgumentError,
+     "values[2].shape = [3]"),
+    (lambda: tf.pad(tf.ones((2,)), [[1, 1]], mode=3), ValueError, "mode"),
+    (lambda: tf.linalg.global_norm(tf.ones(3)), TypeError, "sequence"),
+    (lambda: tf.clip_by_global_norm(0, 1.0), TypeError, "sequence"),
+    (lambda: tf.argsort(tf.ones(3), direction=np.array([1])), ValueError, "direction"),
+    (lambda: tf.cast(1.0, tf.Variable(1.0)), TypeError, "DType"),
+    (lambda: tf.constant(["a", "b"], dtype=tf.float32), TypeError, "Cannot convert"),
+    (lambda: tf.range([1, 2]), InvalidArgumentError, "shape [2]"),
+    (lambda: tf.range(0.0, float("inf")), InvalidArgumentError, "finite"),
+    (lambda: tf.range(5, 1), InvalidArgumentError, "Requires start <= limit"),
+    (lambda: tf.range(0.0, 1e30, 1e-30), InvalidArgumentError, "2**63 - 1"),
+    (lambda: tf.one_hot([1], 3, on_value=[1.0, 2.0]), InvalidArgumentError,
+     "on_value must be a scalar"),
+    (lambda: tf.linspace(tf.ones(2), tf.ones(3), 4), InvalidArgumentError, "[2] vs. [3]"),
+    (lambda: tf.clip_by_value(tf.ones((2, 3)), tf.zeros(4), 1.0), InvalidArgumentError,
+     "[2, 3], [4]"),
+    (lambda: tf.split(tf.ones(3), []), InvalidArgumentError, "num_split"),
+    (lambda: tf.linalg.det(tf.eye(2, dtype=tf.float16)), InvalidArgumentError, "half"),
+    (lambda: tf.math.softplus(tf.constant([1j])), InvalidArgumentError, "complex128"),
+    (lambda: tf.pad(tf.ones(2), [[1, 2], [3]]), InvalidArgumentError, "2 columns"),
+])
+def test_bad_arguments_are_refused_by_a_check(call: Callable[[], Any], error: type,
+                                              words: str) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert words in str(info.value)
+    _documented(info.value)
+
+
+def test_half_matrices_invert_as_in_tensorflow() -> None:
+    got = tf.linalg.inv(tf.constant([[2.0, 0.0], [0.0, 4.0]], tf.float16))
+    assert got.dtype == tf.float16
+    np.testing.assert_array_equal(got.numpy(), [[0.5, 0.0], [0.0, 0.25]])
+
+
 # ----- empty and degenerate tensors give the right results -----
 
 REDUCTIONS = {  # TensorFlow's values over nothing: sum 0, prod 1, mean NaN, max -inf, ...

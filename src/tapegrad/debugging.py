@@ -218,7 +218,7 @@ def _binary_assert(symbol: str, prim: Primitive, x: Any, y: Any, summarize: int 
     if holds.all():
         return
     count = 3 if summarize is None else summarize if summarize >= 0 else holds.size
-    lines = [] if message is None else [message]
+    lines = [] if message is None else [str(message)]
     lines.append(f"Condition x {symbol} y did not hold.")
     if count > 0:
         xv, yv = np.asarray(x._value), np.asarray(y._value)

@@ -139,7 +139,7 @@ def as_dtype(type_value: Any) -> DType:
     else:
         try:
             found = BY_NUMPY.get(np.dtype(type_value))
-        except TypeError:
+        except (TypeError, ValueError):  # ValueError: an object whose .dtype is not a dtype
             found = None
     if found is None:
         raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} "

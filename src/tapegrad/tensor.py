@@ -434,7 +434,7 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
             return _scalar_or_array(array.astype(np.int32))
         _check_supported(array.dtype, value)
         return _scalar_or_array(array)
-    if kind in "fc" and (dtype.is_integer or dtype.is_bool):
+    if kind in "fc" and (dtype.is_integer or dtype.is_bool) or kind not in "fciub":
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if kind == "c" and not dtype.is_complex:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")

@@ -694,6 +694,11 @@ def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     lo, hi = _tensor(start)._value, _tensor(stop)._value
+    try:
+        np.broadcast_shapes(np.shape(lo), np.shape(hi))
+    except ValueError:
+        raise invalid_argument(f"Incompatible shapes: {list(np.shape(lo))} vs. "
+                               f"{list(np.shape(hi))} [Op:LinSpace] name: ") from None
     dtype = np.result_type(lo, hi)
     if dtype.kind in "iub":
         dtype = np.dtype(np.float64)

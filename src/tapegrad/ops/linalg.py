@@ -212,6 +212,11 @@ def einsum(equation: str, *inputs: Any, name: str | None = None, **kwargs: Any) 
     >>> tf.einsum("ij,jk->ik", tf.ones((2, 3)), tf.ones((3, 4))).shape
     TensorShape([2, 4])
     """
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum's equation must be a string such as 'ij,jk->ik', got "
+                        f"{equation!r}")
+    if not inputs:
+        raise ValueError(f'Got 0 inputs for equation "{equation}", expecting at least 1')
     tensors = [_tensor(x) for x in inputs]
     first = tensors[0]
     tensors = [first] + [operands(EINSUM, first, t)[1] for t in tensors[1:]]
@@ -277,6 +282,8 @@ def global_norm(t_list: Sequence[Any], name: str | None = None) -> Tensor:
     >>> float(tf.linalg.global_norm([tf.constant([3.0]), tf.constant([4.0])]))
     5.0
     """
+    if not isinstance(t_list, (list, tuple)):
+        raise TypeError(f"t_list must be a sequence of tensors, got {t_list!r}")
     squares = [reduce_sum(square(_tensor(t))) for t in t_list if t is not None]
     if not squares:
         return convert_to_tensor(0.0)
@@ -295,6 +302,8 @@ def clip_by_global_norm(t_list: Sequence[Any], clip_norm: Any, use_norm: Any = N
     >>> float(n), [round(float(c[0]), 2) for c in clipped]
     (5.0, [0.6, 0.8])
     """
+    if not isinstance(t_list, (list, tuple)):
+        raise TypeError(f"t_list must be a sequence of tensors, got {t_list!r}")
     total = global_norm(t_list) if use_norm is None else _tensor(use_norm)
     limit = convert_to_tensor(clip_norm, dtype=total.dtype)
     scale = limit / maximum(total, limit)
@@ -310,10 +319,15 @@ def _square_matrices(x: Tensor, prim: Primitive) -> None:
         raise invalid_argument(f"Input matrix must be square, got shape {list(s)} "
                                f"[Op:{prim.name}] name: ")
     check_kind(prim, x, "fc")
+    if x._value.dtype == np.float16 and prim is not INV:  # NumPy's linalg has no half kernels
+        raise invalid_argument(f"Value for attr 'T' of half is not in the list of allowed "
+                               f"values: float, double, complex64, complex128 [Op:{prim.name}]")
 
 
 def _inv(x: Any) -> Any:
     try:
+        if x.dtype == np.float16:  # TensorFlow inverts half matrices; NumPy needs float32
+            return np.linalg.inv(x.astype(np.float32)).astype(np.float16)
         return np.linalg.inv(x)
     except np.linalg.LinAlgError:
         raise invalid_argument("Input is not invertible. [Op:MatrixInverse] name: ") from None

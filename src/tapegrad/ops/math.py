@@ -273,7 +273,7 @@ cosh = _fn(COSH, "Hyperbolic cosine", ">>> float(tf.cosh(0.0))\n1.0")
 tanh = _fn(TANH, "Hyperbolic tangent", ">>> float(tf.tanh(0.0))\n0.0")
 sigmoid = _fn(SIGMOID, "The logistic function 1 / (1 + e ** -x)", ">>> float(tf.sigmoid(0.0))\n0.5")
 softplus = _fn(SOFTPLUS, "log(1 + e ** x), without overflow",
-               ">>> round(float(tf.math.softplus(0.0)), 4)\n0.6931")
+               ">>> round(float(tf.math.softplus(0.0)), 4)\n0.6931", "f")
 reciprocal = _fn(RECIPROCAL, "1 / x", ">>> float(tf.math.reciprocal(4.0))\n0.25")
 sign = _fn(SIGN, "-1, 0 or 1; its gradient is 0", ">>> float(tf.sign(-3.0))\n-1.0", NUMBER)
 floor = _fn(FLOOR, "Round down; no gradient", ">>> float(tf.floor(1.5))\n1.0", "f")
@@ -441,6 +441,12 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
     t, lo = operands(CLIP, t, clip_value_min)
     t, hi = operands(CLIP, t, clip_value_max)
     check_kind(CLIP, t, "fiu")
+    try:
+        np.broadcast_shapes(*(np.shape(v._value) for v in (t, lo, hi)))
+    except ValueError:
+        raise invalid_argument(f"Incompatible shapes: {list(np.shape(t._value))}, "
+                               f"{list(np.shape(lo._value))} and {list(np.shape(hi._value))} "
+                               "[Op:ClipByValue] name: ") from None
     return tape.apply(CLIP, (t, lo, hi))
 
 

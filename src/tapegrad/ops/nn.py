@@ -310,6 +310,9 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None,
     v, b = _tensor(value), _tensor(bias)
     if b._value.ndim != 1:
         raise ValueError(f"Bias must be 1-D, got shape {b.shape}")
+    if data_format is not None and not isinstance(data_format, str):
+        raise TypeError(f"data_format must be a string such as 'NHWC' or 'NCHW', got "
+                        f"{data_format!r}")
     channels_first = data_format is not None and data_format.startswith("NC")
     axis = 1 if channels_first else -1
     if v._value.ndim < 2 or np.shape(v._value)[axis] != np.shape(b._value)[0]:
