@@ -291,6 +291,17 @@ def test_half_matrices_invert_as_in_tensorflow() -> None:
     np.testing.assert_array_equal(got.numpy(), [[0.5, 0.0], [0.0, 0.25]])
 
 
+def test_assign_add_and_sub_need_the_variables_shape_as_in_tensorflow() -> None:
+    v = tf.Variable(tf.ones((3, 3)))
+    for delta in [1.0, tf.ones((3,)), tf.ones((3, 2, 1))]:
+        with pytest.raises(InvalidArgumentError, match=r"Cannot update variable with shape "
+                           r"\[3,3\] using a Tensor with shape \[.*\], shapes must be equal"):
+            v.assign_add(delta)
+    with pytest.raises(InvalidArgumentError, match="AssignSubVariableOp"):
+        tf.Variable(True).assign_sub(True)
+    np.testing.assert_array_equal(v.assign_sub(tf.ones((3, 3))).numpy(), np.zeros((3, 3)))
+
+
 # ----- empty and degenerate tensors give the right results -----
 
 REDUCTIONS = {  # TensorFlow's values over nothing: sum 0, prod 1, mean NaN, max -inf, ...

@@ -326,13 +326,26 @@ class Variable(Tensor):
 
     def assign_add(self, delta: Any, use_locking: builtins.bool = False,
                    name: str | None = None, read_value: builtins.bool = True) -> Variable | None:
-        """Add ``delta`` to the value."""
-        return self._set(self._value + self._converted(delta), read_value)
+        """Add ``delta`` (of the variable's shape) to the value."""
+        return self._set(self._value + self._delta(delta, "AssignAddVariableOp"), read_value)
 
     def assign_sub(self, delta: Any, use_locking: builtins.bool = False,
                    name: str | None = None, read_value: builtins.bool = True) -> Variable | None:
-        """Subtract ``delta`` from the value."""
-        return self._set(self._value - self._converted(delta), read_value)
+        """Subtract ``delta`` (of the variable's shape) from the value."""
+        return self._set(self._value - self._delta(delta, "AssignSubVariableOp"), read_value)
+
+    def _delta(self, delta: Any, op: str) -> Any:
+        """An update for assign_add/sub: TensorFlow wants a numeric one of exactly this shape."""
+        value = self._converted(delta)
+        if self._value.dtype.kind == "b":
+            raise invalid_argument(f"No OpKernel was registered to support Op '{op}' with these "
+                                   "attrs: [dtype=DT_BOOL]")
+        if np.shape(value) != np.shape(self._value):
+            raise invalid_argument(
+                f"Cannot update variable with shape [{','.join(map(str, np.shape(self._value)))}]"
+                f" using a Tensor with shape [{','.join(map(str, np.shape(value)))}], shapes "
+                f"must be equal. [Op:{op}]")
+        return value
 
     def _converted(self, value: Any) -> Any:
         """A value to store: the variable's dtype by TensorFlow's rules (no float64 tensors)."""
