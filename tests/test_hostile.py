@@ -196,6 +196,36 @@ def _tape_case(target: str, sources: str, output_gradients: Any, unconnected: An
 KINDS = ["float", "int", "none", "number", "array", "list", "ragged", "dict", "empty", "nested"]
 
 
+def test_tape_misuse_messages() -> None:
+    x = tf.constant(2.0)
+    tape = tf.GradientTape()
+    with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
+        tape.gradient(x, x)  # never entered
+    with pytest.raises(RuntimeError, match="recording"):
+        tape.watch(x)
+    with tape:
+        with pytest.raises(ValueError, match="Tape is still recording"):
+            tape.__enter__()
+        with pytest.raises(ValueError, match="Passed in object 'a' of type 'str'"):
+            tape.watch("a")
+        tape.watch(x)
+        y = x * x
+    with pytest.raises(ValueError, match="Tape must be recording"):
+        with tape.stop_recording():
+            pass
+    with pytest.raises(TypeError, match="received None"):
+        tape.gradient(None, x)
+    with pytest.raises(TypeError, match="received 3.0 of type float"):
+        tape.gradient(3.0, x)
+    with pytest.raises(TypeError, match="got 'a' of type str"):
+        tape.gradient(y, [x, "a"])
+    with pytest.raises(ValueError, match="Unknown value for unconnected_gradients: 'foo'"):
+        tape.gradient(y, x, unconnected_gradients="foo")
+    assert float(tape.gradient(y, x)) == 4.0
+    with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
+        tape.gradient(y, x)
+
+
 # ----- messages that name shapes and dtypes -----
 
 @pytest.mark.parametrize("call, words", [

@@ -192,6 +192,7 @@ class GradientTape:
         self._watch_accessed = watch_accessed_variables
         self._recording = False
         self._clear()
+        self._ops = self._tracked = None  # never entered: no gradients yet, as in TensorFlow
 
     def _clear(self) -> None:
         # (primitive, output, inputs, params, input values), in the order the ops ran
