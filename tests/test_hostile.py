@@ -226,6 +226,18 @@ def test_tape_misuse_messages() -> None:
         tape.gradient(y, x)
 
 
+def test_output_gradients_of_another_dtype_are_refused_as_in_tensorflow() -> None:
+    x = tf.constant([1.0, 2.0])
+    for wrong, name in [(tf.constant([1, 2]), "int32"), (tf.constant([1.0, 2.0], tf.float64),
+                                                         "double")]:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * x
+        with pytest.raises(InvalidArgumentError,
+                           match=f"expected to be a {name} tensor but is a float tensor"):
+            tape.gradient(y, x, output_gradients=wrong)
+
+
 # ----- messages that name shapes and dtypes -----
 
 @pytest.mark.parametrize("call, words", [

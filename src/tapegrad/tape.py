@@ -540,6 +540,10 @@ def _seeds(targets: list[Tensor], output_gradients: Any) -> list[Any]:
             seeds.append(value.dtype.type(1) if value.ndim == 0
                          else np.ones(value.shape, value.dtype))
             continue
+        if isinstance(og, Tensor) and og._value.dtype != value.dtype:  # TF: no silent cast
+            raise invalid_argument(
+                f"cannot compute Mul as input #1(zero-based) was expected to be a "
+                f"{og.dtype._op_name} tensor but is a {t.dtype._op_name} tensor [Op:Mul] name: ")
         og = convert_to_tensor(og, dtype_hint=t.dtype)._value.astype(value.dtype, copy=False)
         try:
             seeds.append(np.broadcast_to(og, value.shape))
