@@ -157,12 +157,57 @@ FUNCTIONS = list({id(entry[1]): entry for entry in (
     + _public(tf.debugging, STATEFUL))}.values())
 
 
+def test_the_api_has_many_functions_to_attack() -> None:
+    assert len(FUNCTIONS) > 130
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=True)
+@given(st.sampled_from(FUNCTIONS), st.data())
+def test_public_functions_raise_only_documented_errors(function: tuple[Any, ...],
+                                                       data: st.DataObject) -> None:
+    name, fn, fewest, most = function
+    args = data.draw(st.lists(hostile, min_size=fewest, max_size=most), label=name)
+    _call(fn, *args)
+
+
 BINARY = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
           "__rtruediv__", "__floordiv__", "__mod__", "__pow__", "__rpow__", "__matmul__", "__lt__",
           "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__", "__or__", "__getitem__"]
 UNARY = {"-": lambda x: -x, "abs": abs, "~": lambda x: ~x, "len": len, "bool": bool,
          "iter": lambda x: list(x), "numpy": lambda x: x.numpy(), "asarray": np.asarray,
          "float": float, "int": int, "index": lambda x: [0, 1][x], "ref": lambda x: x.ref()}
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=True)
+@given(st.one_of(arrays().map(tf.constant), arrays().map(tf.Variable)),
+       st.sampled_from(BINARY + sorted(UNARY)), hostile)
+def test_tensor_operators_raise_only_documented_errors(x: tf.Tensor, operator: str,
+                                                       other: Any) -> None:
+    if operator in UNARY:
+        try:
+            UNARY[operator](x)
+            TRIED["returned"] += 1
+        except (OverflowError, IndexError) as e:  # int(inf), [0, 1][5]: Python's, and TF's
+            assert operator in ("int", "index"), e
+            TRIED["raised"] += 1
+        except Exception as e:
+            TRIED["raised"] += 1
+            _documented(e)
+        return
+    _call(getattr(x, operator), other)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=True)
+@given(arrays().map(tf.Variable), hostile,
+       st.sampled_from(["assign", "assign_add", "assign_sub"]))
+def test_variable_assign_raises_only_documented_errors(v: tf.Variable, value: Any,
+                                                       method: str) -> None:
+    before = v.numpy()
+    if _call(getattr(v, method), value) is None:  # a refused assign changes nothing
+        np.testing.assert_array_equal(v.numpy(), before)
 
 
 # ----- tape misuse -----
@@ -196,6 +241,29 @@ def _tape_case(target: str, sources: str, output_gradients: Any, unconnected: An
 KINDS = ["float", "int", "none", "number", "array", "list", "ragged", "dict", "empty", "nested"]
 
 
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck),
+          derandomize=True)
+@given(st.sampled_from(KINDS), st.sampled_from(KINDS),
+       st.sampled_from([None, [1.0, 0.0], tf.constant([1, 2]), tf.constant([2.0, 3.0]),
+                        tf.ones(3), tf.constant([1.0, 2.0], tf.float64), "a", [None]]),
+       st.sampled_from(["none", "zero", tf.UnconnectedGradients.ZERO, "foo", None]),
+       st.sampled_from(["once", "twice", "persistent", "jacobian", "batch_jacobian"]))
+def test_tape_misuse_raises_only_documented_errors(target: str, sources: str,
+                                                   output_gradients: Any, unconnected: Any,
+                                                   how: str) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _tape_case(target, sources, output_gradients, unconnected, how)
+        TRIED["returned"] += 1
+    except RuntimeError as e:
+        TRIED["raised"] += 1
+        assert how == "twice" and "non-persistent GradientTape" in str(e)
+    except Exception as e:
+        TRIED["raised"] += 1
+        _documented(e)
+
+
 def test_tape_misuse_messages() -> None:
     x = tf.constant(2.0)
     tape = tf.GradientTape()
@@ -224,6 +292,20 @@ def test_tape_misuse_messages() -> None:
     assert float(tape.gradient(y, x)) == 4.0
     with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
         tape.gradient(y, x)
+
+
+def test_integer_sources_and_targets_get_none_as_in_tensorflow() -> None:
+    i, x = tf.constant([1, 2]), tf.constant([1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([i, x])
+            y = tf.cast(i, tf.float32) * x
+            k = i * 3
+    assert tape.gradient(y, i) is None
+    assert tape.gradient(k, x) is None
+    assert tape.gradient(y, [i, x], unconnected_gradients="zero")[0] is None  # not a float
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [1.0, 2.0])
 
 
 def test_output_gradients_of_another_dtype_are_refused_as_in_tensorflow() -> None:
