@@ -6,8 +6,8 @@ A TensorFlow autodiff program runs unchanged after ``import tapegrad as tf``:
 >>> x = tf.Variable(3.0)
 >>> with tf.GradientTape() as tape:
 ...     y = x ** 3
->>> print(tape.gradient(y, x))
-tapegrad.Tensor(27.0, shape=(), dtype=float32)
+>>> tape.gradient(y, x)
+<tapegrad.Tensor: shape=(), dtype=float32, numpy=27.0>
 """
 
 from __future__ import annotations

@@ -259,7 +259,8 @@ class GradientTape:
         >>> with tf.GradientTape() as tape:
         ...     y = a * b
         ...     with tape.stop_recording():
-        ...         y += a * a
+        ...         z = a * a  # a constant, as far as the tape knows
+        ...     y = y + z
         >>> float(tape.gradient(y, a))
         3.0
         """

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import operator
 from typing import Any, Iterator, Sequence, Union
 
 import numpy as np
@@ -175,7 +176,7 @@ class Tensor:
         return complex(self._value)
 
     def __index__(self) -> int:
-        return self._value.__index__()
+        return operator.index(self._value)
 
     def __hash__(self) -> int:
         return id(self)
