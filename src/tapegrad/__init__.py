@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys as _sys
 from typing import Any
 
-from . import errors, linalg, math, nest, nn, random  # noqa: E402 - the namespaces re-export the ops above
+from . import errors, linalg, math, nest, nn, random
 from .dtypes import (
     DType,
     as_dtype,
@@ -36,6 +36,7 @@ from .dtypes import (
     uint32,
     uint64,
 )
+from .function import Function, TensorSpec, function
 from .ops.array import (
     argsort,
     boolean_mask,
@@ -157,8 +158,9 @@ __all__ = [
     "identity", "DType", "as_dtype", "bool", "complex64", "complex128", "double", "float16",
     "float32", "float64", "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
     "uint64",
-    # gradients
-    "GradientTape", "UnconnectedGradients", "custom_gradient", "stop_gradient",
+    # gradients and the trace compiler
+    "function", "Function", "TensorSpec", "GradientTape", "UnconnectedGradients",
+    "custom_gradient", "stop_gradient",
     # math
     "abs", "acos", "add", "asin", "atan", "atan2", "clip_by_value", "cos", "cosh", "divide",
     "equal", "exp", "floor", "greater", "greater_equal", "less", "less_equal", "logical_and",

@@ -55,13 +55,14 @@ class Primitive:
     with no rules at all is never recorded (comparisons, argmax, stop_gradient).
     """
 
-    __slots__ = ("name", "kernel", "vjps")
+    __slots__ = ("name", "kernel", "vjps", "pure")
 
     def __init__(self, name: str, kernel: Callable[..., Any] | None,
-                 *vjps: Callable[..., Any] | None) -> None:
+                 *vjps: Callable[..., Any] | None, pure: bool = True) -> None:
         self.name = name  # TensorFlow's op name, for messages: AddV2, Mul, MatMul
         self.kernel = kernel
         self.vjps = vjps
+        self.pure = pure  # False for kernels with effects (random draws, updates): never folded
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
@@ -388,7 +389,8 @@ class GradientTape:
     def _gradients(self, targets: list[Tensor], seeds: list[Any], sources: list[Any],
                    unconnected: UnconnectedGradients) -> list[Tensor | None]:
         """One backward pass: the gradient of the seeded targets for each source."""
-        raw = not _state.tapes  # no outer tape: run the rules on NumPy values
+        # With no outer tape and no listener (a tracer), run the rules on NumPy values.
+        raw = not _state.tapes and not _listeners
         vocab = _vocabulary()
         xp = vocab.NUMPY if raw else vocab.TENSOR
         keys = [_key(s) for s in sources]

@@ -321,17 +321,20 @@ class Variable(Tensor):
     def assign(self, value: Any, use_locking: builtins.bool = False, name: str | None = None,
                read_value: builtins.bool = True) -> Variable | None:
         """Replace the value (same dtype, compatible shape); returns the variable as TF does."""
-        return self._set(self._converted(value), read_value)
+        operand = self._converted(value)
+        return self._set(operand, read_value, "assign", value, operand)
 
     def assign_add(self, delta: Any, use_locking: builtins.bool = False,
                    name: str | None = None, read_value: builtins.bool = True) -> Variable | None:
         """Add ``delta`` to the value."""
-        return self._set(self._value + self._converted(delta), read_value)
+        operand = self._converted(delta)
+        return self._set(self._value + operand, read_value, "add", delta, operand)
 
     def assign_sub(self, delta: Any, use_locking: builtins.bool = False,
                    name: str | None = None, read_value: builtins.bool = True) -> Variable | None:
         """Subtract ``delta`` from the value."""
-        return self._set(self._value - self._converted(delta), read_value)
+        operand = self._converted(delta)
+        return self._set(self._value - operand, read_value, "sub", delta, operand)
 
     def _converted(self, value: Any) -> Any:
         """A value to store: the variable's dtype by TensorFlow's rules (no float64 tensors)."""
@@ -342,7 +345,8 @@ class Variable(Tensor):
             return value._value
         return to_numpy(value, self.dtype)
 
-    def _set(self, value: Any, read_value: builtins.bool) -> Variable | None:
+    def _set(self, value: Any, read_value: builtins.bool, mode: str, given: Any,
+             operand: Any) -> Variable | None:
         if value.shape != self._value.shape and \
                 not self._declared.is_compatible_with(np.shape(value)):
             raise ValueError(
@@ -351,7 +355,14 @@ class Variable(Tensor):
                 f"{TensorShape(np.shape(value))} are incompatible.")
         root = self._root
         root._value = value
+        for listener in write_listeners:
+            listener(root, mode, given if isinstance(given, Tensor) else operand)
         return _UnreadVariable(root) if read_value else None
+
+    def _store(self, value: Any) -> None:
+        """Replace the value without checks or listeners: for kernels that own the update
+        (an optimizer step), which the trace compiler replays as one op."""
+        self._value = value
 
     def __repr__(self) -> str:
         return f"<tapegrad.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, " \
@@ -379,6 +390,12 @@ class _UnreadVariable(Variable):
     @property
     def name(self) -> str:
         return "UnreadVariable"
+
+
+# Called as listener(variable, mode, operand) after each assign, assign_add ('add') or
+# assign_sub ('sub'); the operand is the tensor given, or the converted value. The trace
+# compiler listens here while it traces; eager code pays one empty-list check per assign.
+write_listeners: list[Any] = []
 
 
 # ----- Converting Python and NumPy values -----
