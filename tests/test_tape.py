@@ -419,3 +419,14 @@ def test_re_entering_a_used_tape_starts_afresh():
     with tape:
         with pytest.raises(ValueError, match="re-enter an already-active tape"):
             tape.__enter__()
+
+
+@pytest.mark.parametrize("value", [0.0, [0.0, 1.0]])
+def test_what_assign_returns_is_its_variable_whatever_its_value(value):
+    v = tf.Variable(value)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(v.assign(value) * 2.0)
+    assert tape.watched_variables() == (v,)
+    np.testing.assert_array_equal(tape.gradient(y, v).numpy(), np.full(np.shape(value), 2.0))
+    v.assign(value).assign_add(value)  # a chained write lands on the variable
+    np.testing.assert_array_equal(v.numpy(), 2 * np.asarray(value, np.float32))

@@ -155,7 +155,7 @@ class _Plan:
 
     def _variable(self, v: Variable) -> str:
         """The name the generated code uses for variable ``v``."""
-        root = v._root
+        root = v if v._parent is None else v._parent
         if id(root) not in self.variables:
             self.variables[id(root)] = self._bind(root, "V")
         return self.variables[id(root)]
@@ -225,7 +225,7 @@ class _Plan:
 
 def _signature_part(x: Any) -> Any:
     if isinstance(x, Variable):
-        return ("variable", id(x._root))
+        return ("variable", id(x if x._parent is None else x._parent))
     if isinstance(x, Tensor):
         return ("tensor", np.shape(x._value), x._value.dtype)
     if isinstance(x, np.ndarray):

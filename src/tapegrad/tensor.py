@@ -115,6 +115,7 @@ class Tensor:
     # NumPy's binary operators defer to ours, so ``ndarray * tensor`` is a Tensor.
     __array_priority__ = 100
     _trainable = False  # tapes watch trainable variables when an op reads them
+    _parent = None  # set only on what Variable.assign returns: the variable it stands for
 
     def __init__(self, value: Any, dtype: DType | str | None = None) -> None:
         self._value = to_numpy(value, None if dtype is None else as_dtype(dtype))
@@ -295,10 +296,6 @@ class Variable(Tensor):
                              f"with the explicitly supplied `shape` argument ({shape}).")
 
     @property
-    def _root(self) -> Variable:
-        return self
-
-    @property
     def name(self) -> str:
         return self._name
 
@@ -353,7 +350,7 @@ class Variable(Tensor):
                 f"Cannot assign value to variable ' {self.name}': Shape mismatch.The variable "
                 f"shape {TensorShape(np.shape(self._value))}, and the assigned value shape "
                 f"{TensorShape(np.shape(value))} are incompatible.")
-        root = self._root
+        root = self if self._parent is None else self._parent
         root._value = value
         for listener in write_listeners:
             listener(root, mode, given if isinstance(given, Tensor) else operand)
@@ -385,7 +382,6 @@ class _UnreadVariable(Variable):
     _value = property(lambda self: self._parent._value)
     _trainable = property(lambda self: self._parent._trainable)
     _declared = property(lambda self: self._parent._declared)
-    _root = property(lambda self: self._parent)
 
     @property
     def name(self) -> str:
