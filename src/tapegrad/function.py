@@ -129,6 +129,7 @@ class _Plan:
         # as they were when traced.
         self.returns = [self._source(x) if isinstance(x, Tensor) and not isinstance(x, Variable)
                         else None for x in result_leaves]
+        self.single = type(result) is Tensor  # one tensor: no structure to rebuild
         lines = self._emit(self._live(kept, result_leaves))
         args = ", ".join(f"a{i}" for i in range(len(placeholders)))
         outs = "".join(f"{r}, " for r in self.returns if r is not None)
@@ -215,6 +216,8 @@ class _Plan:
 
     def outputs(self, values: tuple[Any, ...]) -> Any:
         """The function's result rebuilt from the replay's values."""
+        if self.single:
+            return wrap(values[0])
         it = iter(values)
         leaves = [x if r is None else wrap(next(it))
                   for x, r in zip(nest.flatten(self.result), self.returns)]
@@ -224,10 +227,10 @@ class _Plan:
 # ----- the decorator -----
 
 def _signature_part(x: Any) -> Any:
+    if type(x) is Tensor:
+        return ("tensor", x._value.shape, x._value.dtype)
     if isinstance(x, Variable):
         return ("variable", id(x if x._parent is None else x._parent))
-    if isinstance(x, Tensor):
-        return ("tensor", np.shape(x._value), x._value.dtype)
     if isinstance(x, np.ndarray):
         return ("tensor", x.shape, x.dtype)
     try:
@@ -276,9 +279,13 @@ class Function:
         if tape._state.tapes or tape._listeners:
             # A tape records (it must see the ops) or a trace is running (inline into it).
             return self.python_function(*args, **kwargs)
-        leaves = nest.flatten((args, kwargs))
-        key = (nest.pack_sequence_as((args, kwargs), [0] * len(leaves)).__repr__(),
-               tuple(_signature_part(x) for x in leaves))
+        if not kwargs and not any(isinstance(a, (list, tuple, dict)) for a in args):
+            leaves: list[Any] = list(args)  # flat arguments: the common case, kept cheap
+            structure = None
+        else:
+            leaves = nest.flatten((args, kwargs))
+            structure = repr(nest.pack_sequence_as((args, kwargs), [0] * len(leaves)))
+        key = (structure, tuple(map(_signature_part, leaves)))
         plan = self._plans.get(key)
         if plan is None:
             if self.reduce_retracing and self._seen_with_other_shapes(key):
