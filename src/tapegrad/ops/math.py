@@ -360,27 +360,20 @@ logical_not = unary(LOGICAL_NOT, kinds=BOOL, doc="not x, elementwise on bools.\n
                     "[False]\n")
 
 
-def _tensor_equals(x: Tensor, y: Any) -> Any:
-    """``==`` on tensors: elementwise, False against None or an incompatible shape (TF's rule)."""
-    if y is None:
-        return False
-    x, y = operands(EQUAL, x, y)
-    try:
-        np.broadcast_shapes(np.shape(x._value), np.shape(y._value))
-    except ValueError:
-        return wrap(np.False_)
-    return equal(x, y)
-
-
-def _tensor_not_equals(x: Tensor, y: Any) -> Any:
-    if y is None:
-        return True
-    x, y = operands(NOT_EQUAL, x, y)
-    try:
-        np.broadcast_shapes(np.shape(x._value), np.shape(y._value))
-    except ValueError:
-        return wrap(np.True_)
-    return not_equal(x, y)
+def _equality(compare: Callable[..., Tensor], prim: Primitive, apart: bool
+              ) -> Callable[[Tensor, Any], Any]:
+    """``==`` or ``!=`` on tensors as TensorFlow has them: elementwise, except against None or a
+    tensor of incompatible shape, which give ``apart`` (a Python bool, or a scalar bool tensor)."""
+    def operator_(x: Tensor, y: Any) -> Any:
+        if y is None:
+            return apart
+        x, y = operands(prim, x, y)
+        try:
+            np.broadcast_shapes(np.shape(x._value), np.shape(y._value))
+        except ValueError:
+            return wrap(np.bool_(apart))
+        return compare(x, y)
+    return operator_
 
 
 # ----- where, clip, cast -----
@@ -512,7 +505,7 @@ _OPERATORS: dict[str, Callable[..., Any]] = {
     "__rpow__": _reflected(pow),
     "__neg__": negative, "__abs__": abs,
     "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
-    "__eq__": _tensor_equals, "__ne__": _tensor_not_equals,
+    "__eq__": _equality(equal, EQUAL, False), "__ne__": _equality(not_equal, NOT_EQUAL, True),
     "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
     "__invert__": logical_not,
     "__rand__": _reflected(logical_and), "__ror__": _reflected(logical_or),
