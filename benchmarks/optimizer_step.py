@@ -69,7 +69,7 @@ def main() -> None:
         np_step, _ = reference()
         tg_step, _ = tapegrad_step(cls)
         t_np, t_tg = best_of(np_step), best_of(tg_step)
-        print(f"{name:6s} NumPy {t_np:6.2f} us   tapegrad {t_tg:6.2f} us   ratio {t_tg / t_np:4.2f}")
+        print(f"{name:6s} NumPy {t_np:6.2f} us  tapegrad {t_tg:6.2f} us  ratio {t_tg / t_np:4.2f}")
 
 
 if __name__ == "__main__":
