@@ -294,12 +294,15 @@ def test_float32_state_and_no_float64_leaks():
     for cls in (tf.optimizers.SGD, tf.optimizers.Adam, tf.optimizers.Nadam,
                 tf.optimizers.RMSprop, tf.optimizers.Adagrad, tf.optimizers.Adadelta,
                 tf.optimizers.Adamax, tf.optimizers.Lion, tf.optimizers.AdamW):
-        opt = cls(learning_rate=0.1, clipnorm=1.0)
-        # float64 NumPy gradients and a Python float are cast to the variables' float32
-        opt.apply_gradients([(np.array([0.1, -0.2, 0.3]), x), (0.25, s)])
-        opt.apply_gradients([(tf.constant([0.1, -0.2, 0.3]), x), (tf.constant(0.25), s)])
-        assert x.numpy().dtype == np.float32 and type(s.numpy()) is np.float32
-        assert {v.numpy().dtype.name for v in opt.variables} <= {"float32", "int64"}, cls
+        for extra in ({"clipnorm": 1.0}, {"global_clipnorm": np.float64(1.0)},
+                      {"clipvalue": np.float64(0.2), "loss_scale_factor": np.float64(2.0),
+                       "weight_decay": np.float64(0.1)}):
+            opt = cls(learning_rate=np.float64(0.1), **extra)
+            # float64 NumPy gradients and a Python float are cast to the variables' float32
+            opt.apply_gradients([(np.array([0.1, -0.2, 0.3]), x), (0.25, s)])
+            opt.apply_gradients([(tf.constant([0.1, -0.2, 0.3]), x), (tf.constant(0.25), s)])
+            assert x.numpy().dtype == np.float32 and type(s.numpy()) is np.float32
+            assert {v.numpy().dtype.name for v in opt.variables} <= {"float32", "int64"}, cls
 
 
 def test_mixed_dtypes_keep_their_own():
@@ -488,6 +491,17 @@ def test_learning_rate_is_a_float32_variable_and_settable():
     scheduled = tf.optimizers.SGD(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5))
     with pytest.raises(TypeError, match="its learning rate is not settable"):
         scheduled.learning_rate = 0.1
+
+
+def test_a_learning_rate_variable_is_kept():
+    rate = tf.Variable(0.5)
+    opt = tf.optimizers.SGD(learning_rate=rate)
+    assert opt.learning_rate is rate and opt.variables[1] is rate
+    x = tf.Variable(0.0)
+    opt.apply_gradients([(tf.constant(-1.0), x)])
+    rate.assign(0.25)  # TensorFlow 2.x's way of changing the rate
+    opt.apply_gradients([(tf.constant(-1.0), x)])
+    assert float(x) == 0.75 and opt.get_config()["learning_rate"] == 0.25
 
 
 def test_schedule_and_callable_learning_rates():

@@ -174,6 +174,16 @@ class Optimizer:
             if isinstance(old, Variable):  # by identity: `==` on tensors compares values
                 self._variables = [v for v in self._variables if v is not old]
             return
+        if isinstance(learning_rate, Variable):
+            # Keras 3 refuses a Variable; TensorFlow 2.x took one, and assigning it later set the
+            # rate. We keep it, as the optimizer's learning rate variable.
+            learning_rate = learning_rate._root
+            if isinstance(old, Variable):
+                self._variables = [learning_rate if v is old else v for v in self._variables]
+            else:
+                self._variables.insert(1, learning_rate)
+            self._learning_rate = learning_rate
+            return
         if isinstance(old, schedules.LearningRateSchedule):
             raise TypeError("This optimizer was created with a `LearningRateSchedule` object as "
                             "its `learning_rate` constructor argument, hence its learning rate "
@@ -359,9 +369,9 @@ class Optimizer:
         variables: list[Variable] = []
         missing = None
         for g, v in pairs:
-            if not isinstance(v, Variable):
+            if type(v) is not Variable:  # a view (what `assign` returns) or not a variable
                 _check_variable(v)
-            v = v._root
+                v = v._root
             if id(v) not in index:
                 raise ValueError(f"Unknown variable: {v!r}. This optimizer can only be called "
                                  "for the variables it was originally built with. When working "
@@ -445,7 +455,7 @@ class Optimizer:
         lr = self._current_learning_rate()
         if self.loss_scale_factor is not None:
             scale = self.loss_scale_factor
-            grads = tuple([g / scale for g in grads])
+            grads = tuple([g / g.dtype.type(scale) for g in grads])
         steps = self.gradient_accumulation_steps
         if steps:
             step = count // steps
@@ -597,7 +607,7 @@ class Optimizer:
 
     def _clip_values(self, grads: Sequence[Any]) -> list[Any]:
         c = self.clipvalue
-        return [np.clip(g, -c, c) for g in grads]
+        return [np.clip(g, g.dtype.type(-c), g.dtype.type(c)) for g in grads]
 
     # ----- Keras's assign helpers, for update_step -----
 
