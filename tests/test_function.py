@@ -191,3 +191,27 @@ def test_errors_surface_while_tracing():
 
     with pytest.raises(tf.errors.InvalidArgumentError, match="Incompatible shapes"):
         bad(tf.constant([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("make", [lambda: tf.optimizers.SGD(0.001, momentum=0.9),
+                                  lambda: tf.optimizers.Adam(0.05),
+                                  lambda: tf.optimizers.Nadam(0.05),
+                                  lambda: tf.keras.optimizers.RMSprop(0.01, centered=True),
+                                  lambda: tf.optimizers.Adam(
+                                      tf.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5))])
+def test_optimizer_steps_trace_and_match_eager(make):
+    x, y = _data(20)
+    runs = []
+    for traced in (False, True):
+        w, b, opt = tf.Variable([0.5]), tf.Variable(0.0), make()
+
+        def step(x, y, w=w, b=b, opt=opt):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.square(w * x + b - y))
+            opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+            return loss
+
+        f = tf.function(step) if traced else step
+        losses = [float(f(x, y)) for _ in range(30)]
+        runs.append((losses, w.numpy().tolist(), float(b), int(opt.iterations)))
+    assert runs[0] == runs[1] and runs[1][3] == 30

@@ -44,7 +44,7 @@ from . import nest, tape
 from .dtypes import DType, as_dtype
 from .ops import math as math_ops
 from .tape import Primitive
-from .tensor import Tensor, TensorShape, Variable, to_numpy, wrap, write_listeners
+from .tensor import Tensor, TensorShape, Variable, base_variable, to_numpy, wrap, write_listeners
 
 _log = logging.getLogger("tapegrad")
 
@@ -156,7 +156,7 @@ class _Plan:
 
     def _variable(self, v: Variable) -> str:
         """The name the generated code uses for variable ``v``."""
-        root = v if v._parent is None else v._parent
+        root = base_variable(v)
         if id(root) not in self.variables:
             self.variables[id(root)] = self._bind(root, "V")
         return self.variables[id(root)]
@@ -230,7 +230,7 @@ def _signature_part(x: Any) -> Any:
     if type(x) is Tensor:
         return ("tensor", x._value.shape, x._value.dtype)
     if isinstance(x, Variable):
-        return ("variable", id(x if x._parent is None else x._parent))
+        return ("variable", id(base_variable(x)))
     if isinstance(x, np.ndarray):
         return ("tensor", x.shape, x.dtype)
     try:

@@ -38,7 +38,7 @@ import numpy as np
 
 from . import nest
 from .errors import invalid_argument
-from .tensor import Tensor, Variable, convert_to_tensor, wrap
+from .tensor import Tensor, Variable, base_variable, convert_to_tensor, wrap
 
 _log = logging.getLogger("tapegrad")
 
@@ -241,7 +241,7 @@ class GradientTape:
                 raise ValueError(f"Passed in object {t!r} of type '{type(t).__name__}', not "
                                  "tapegrad.Tensor or tapegrad.Variable.")
             if isinstance(t, Variable):
-                self._watch_variable(t if t._parent is None else t._parent)
+                self._watch_variable(base_variable(t))
             elif t._value.dtype.kind not in "fc":
                 if _int_watch_warnings < 5:
                     _int_watch_warnings += 1

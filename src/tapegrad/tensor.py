@@ -350,7 +350,7 @@ class Variable(Tensor):
                 f"Cannot assign value to variable ' {self.name}': Shape mismatch.The variable "
                 f"shape {TensorShape(np.shape(self._value))}, and the assigned value shape "
                 f"{TensorShape(np.shape(value))} are incompatible.")
-        root = self if self._parent is None else self._parent
+        root = base_variable(self)
         root._value = value
         for listener in write_listeners:
             listener(root, mode, given if isinstance(given, Tensor) else operand)
@@ -386,6 +386,11 @@ class _UnreadVariable(Variable):
     @property
     def name(self) -> str:
         return "UnreadVariable"
+
+
+def base_variable(v: Variable) -> Variable:
+    """The variable itself, also when ``v`` is what ``assign`` returned (an UnreadVariable)."""
+    return v if v._parent is None else v._parent
 
 
 # Called as listener(variable, mode, operand) after each assign, assign_add ('add') or
