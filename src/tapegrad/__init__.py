@@ -124,6 +124,7 @@ from .ops.reduce import (
     reduce_prod,
     reduce_sum,
 )
+from .solvers import minimize  # the workbench's optimiser driver; not a TensorFlow name
 from .tape import GradientTape, UnconnectedGradients, custom_gradient
 from .tensor import Tensor, TensorShape, Variable, constant, convert_to_tensor, is_tensor
 
@@ -175,6 +176,8 @@ __all__ = [
     "unstack", "zeros", "zeros_like",
     # linear algebra and clipping
     "clip_by_global_norm", "clip_by_norm", "einsum", "matmul", "norm", "tensordot",
+    # the workbench (not in TensorFlow)
+    "minimize",
     # namespaces and helpers
     "errors", "linalg", "math", "nest", "nn", "random", "executing_eagerly", "print",
 ]
