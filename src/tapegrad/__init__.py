@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys as _sys
 from typing import Any
 
-from . import errors, linalg, math, nest, nn, random  # noqa: E402 - the namespaces re-export the ops above
+from . import errors, keras, linalg, math, nest, nn, optimizers, random  # noqa: E402 - the namespaces re-export the ops above
 from .dtypes import (
     DType,
     as_dtype,
@@ -179,5 +179,6 @@ __all__ = [
     # the workbench (not in TensorFlow)
     "minimize",
     # namespaces and helpers
-    "errors", "linalg", "math", "nest", "nn", "random", "executing_eagerly", "print",
+    "errors", "keras", "linalg", "math", "nest", "nn", "optimizers", "random",
+    "executing_eagerly", "print",
 ]
