@@ -117,12 +117,23 @@ def learning_rate_of(optimizer: Any) -> float | None:
         return None
 
 
+def scalar(loss: Any, what: str) -> float:
+    """The loss as a float; a loss that is not a scalar is a ValueError."""
+    value = loss._value if isinstance(loss, Tensor) else np.asarray(loss)
+    if np.ndim(value) != 0:
+        raise ValueError(f"{what}: the function to minimise must return a scalar; got shape "
+                         f"{np.shape(value)}")
+    return float(value)
+
+
 def descend(loss_at: Callable[[int], Tensor], variables: Sequence[Variable], optimizer: Any,
             steps: int, tol: float, window: int,
-            on_step: Callable[[int, float], None], what: str) -> tuple[int, bool]:
+            on_step: Callable[[int, float], None], what: str,
+            after_step: Callable[[], None] | None = None) -> tuple[int, bool]:
     """Take up to ``steps`` optimizer steps on ``loss_at(step)``; returns (steps, converged).
 
-    ``on_step(step, loss)`` sees each loss before its step. Convergence: the mean loss of a block
+    ``on_step(step, loss)`` sees each loss before its step; ``after_step()`` runs after each
+    (a projection onto constraints, say). Convergence: the mean loss of a block
     of ``window`` steps differs from the previous block's by at most ``tol * max(1, |mean|)``.
     A non-finite loss stops everything with ``FloatingPointError``.
     """
@@ -130,7 +141,7 @@ def descend(loss_at: Callable[[int], Tensor], variables: Sequence[Variable], opt
     for step in range(steps):
         with GradientTape() as tape, np.errstate(all="ignore"):  # non-finite losses are caught
             loss = loss_at(step)
-        value = float(loss)
+        value = scalar(loss, what)
         if not math.isfinite(value):
             raise diverged(value, step, learning_rate_of(optimizer), what)
         on_step(step, value)
@@ -139,6 +150,8 @@ def descend(loss_at: Callable[[int], Tensor], variables: Sequence[Variable], opt
             if g is None:
                 raise ValueError(f"{what}: the loss does not depend on variable {v.name!r}")
         optimizer.apply_gradients(zip(grads, variables))
+        if after_step is not None:
+            after_step()
         block += value
         if (step + 1) % window == 0:
             mean = block / window
@@ -163,7 +176,7 @@ class _Recorder:
 
     def history(self) -> dict[str, np.ndarray]:
         names = [v.name.split(":")[0] for v in self.variables]
-        if len(set(names)) < len(names) or "loss" in names:
+        if len(set(names)) < len(names) or {"loss", "Variable"} & set(names):  # unnamed, or clash
             names = [f"x{i}" for i in range(len(names))]
         out = {"loss": np.array(self.losses)}
         for name, store in zip(names, self.values):
@@ -233,11 +246,7 @@ def minimize(fn: Callable[[], Any], variables: Variable | Sequence[Variable], op
 # ----- helpers shared by Newton and L-BFGS: the variables as one float64 vector -----
 
 def _value(fn: Callable[[], Any]) -> float:
-    out = fn()
-    value = out._value if isinstance(out, Tensor) else np.asarray(out)
-    if np.ndim(value) != 0:
-        raise ValueError(f"minimize needs fn() to return a scalar; got shape {np.shape(value)}")
-    return float(value)
+    return scalar(fn(), "minimize")
 
 
 def _flat(variables: Sequence[Variable]) -> np.ndarray:
@@ -257,7 +266,8 @@ def _value_and_gradient(fn: Callable[[], Any], variables: Sequence[Variable]
     with GradientTape() as tape:
         loss = fn()
     grads = tape.gradient(loss, list(variables), unconnected_gradients="zero")
-    return float(loss), np.concatenate([np.ravel(g._value).astype(np.float64) for g in grads])
+    flat = np.concatenate([np.ravel(g._value).astype(np.float64) for g in grads])
+    return scalar(loss, "minimize"), flat
 
 
 def _newton(fn: Callable[[], Any], variables: Sequence[Variable], steps: int, tol: float,
@@ -267,11 +277,11 @@ def _newton(fn: Callable[[], Any], variables: Sequence[Variable], steps: int, to
         with GradientTape(persistent=True) as outer:
             with GradientTape() as inner:
                 loss = fn()
+                f = scalar(loss, "minimize")
             grads = inner.gradient(loss, list(variables), unconnected_gradients="zero")
             flat_grad = concat([reshape(g, [-1]) for g in grads], axis=0)
         blocks = outer.jacobian(flat_grad, list(variables), unconnected_gradients="zero")
         del outer
-        f = float(loss)
         if not math.isfinite(f):
             raise diverged(f, step, None, "minimize")
         on_step(step, f)

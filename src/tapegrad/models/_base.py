@@ -354,9 +354,8 @@ class GradientModel(Estimator):
         basis = _Basis(X, int(self.degree), bool(self.standardize))
         target, sy, my, beta0 = self._targets(y, dtype)
         Z, p, k = basis.Z, basis.powers.shape[0], beta0.shape[0]
-        theta = Variable(np.zeros((p, k), dtype), name="theta")
+        weights = _Weights((p, k), dtype, basis.to_raw, self.penalty, float(self.alpha), sy)
         beta = Variable(beta0, name="beta")
-        penalty = self._penalty(constant(basis.to_raw.astype(dtype)), sy)
         optimizer = solvers.fresh_optimizer(
             self.optimizer, self.learning_rate if isinstance(self.optimizer, str) else None)
 
@@ -368,8 +367,9 @@ class GradientModel(Estimator):
 
         def objective(rows: np.ndarray | None) -> Any:
             Zb, tb = (Z, target) if rows is None else (Z[rows], target[rows])
+            theta = weights.theta()
             loss = self._data_loss(matmul(constant(Zb), theta) + beta, constant(tb))
-            return loss if penalty is None else loss + penalty(theta)
+            return loss + weights.penalty(theta)
 
         def loss_at(step: int) -> Any:
             if batch == n:
@@ -385,14 +385,14 @@ class GradientModel(Estimator):
 
         def on_step(step: int, loss: float) -> None:
             losses.append(loss * sy * sy)
-            thetas.append(np.array(theta._value))
+            thetas.append(weights.theta()._value)
             betas.append(np.array(beta._value))
             if callback is not None:
                 callback(step, loss * sy * sy)
 
         steps, converged = solvers.descend(
-            loss_at, [theta, beta], optimizer, int(self.max_steps), float(self.tol),
-            max(solvers.WINDOW, per_epoch), on_step, name)
+            loss_at, [*weights.variables, beta], optimizer, int(self.max_steps), float(self.tol),
+            max(solvers.WINDOW, per_epoch), on_step, name, after_step=weights.project)
         final = float(objective(None))
         if not math.isfinite(final):
             raise solvers.diverged(final, steps, solvers.learning_rate_of(optimizer), name)
@@ -412,17 +412,59 @@ class GradientModel(Estimator):
             self.powers_ = basis.powers
         return self
 
-    def _penalty(self, to_raw: Any, sy: float) -> Callable[[Any], Any] | None:
-        """The penalty on raw-unit coefficients, divided by sy**2 like the working loss."""
-        if self.penalty is None or self.alpha == 0:
-            return None
-        if self.penalty == "l2":
-            return lambda theta: float(self.alpha) * reduce_sum(square(matmul(to_raw, theta)))
-        return lambda theta: (float(self.alpha) / sy) * reduce_sum(tf_abs(matmul(to_raw, theta)))
-
     def _features(self, X: np.ndarray) -> np.ndarray:
         """The columns that ``coef_`` multiplies: X, or its monomials for a polynomial model."""
         return monomials(X, self.powers_) if hasattr(self, "powers_") else X
+
+
+class _Weights:
+    """The working coefficients theta, as variables, and their penalty in raw units.
+
+    The penalty is charged on the raw-unit coefficients ``to_raw @ theta`` and divided by sy**2
+    like the working loss. An L1 penalty with a diagonal ``to_raw`` (every model but a
+    standardised polynomial) splits theta = u - v with u, v >= 0, projected back onto u, v >= 0
+    after each step: the penalty is then linear and smooth, so coefficients settle exactly at
+    zero instead of rattling around it. Otherwise L1 takes plain subgradient steps.
+    """
+
+    def __init__(self, shape: tuple[int, int], dtype: np.dtype, to_raw: np.ndarray,
+                 penalty: str | None, alpha: float, sy: float) -> None:
+        self.kind = None if penalty is None or alpha == 0 else penalty
+        diagonal = not np.any(to_raw - np.diag(np.diag(to_raw)))
+        if diagonal:
+            self.scale = constant(np.abs(np.diag(to_raw))[:, None].astype(dtype))
+        else:
+            self.scale = constant(to_raw.astype(dtype))
+        self.diagonal = diagonal
+        self.strength = alpha if self.kind == "l2" else alpha / sy
+        self.split = self.kind == "l1" and diagonal
+        if self.split:
+            self.variables = [Variable(np.zeros(shape, dtype), name="theta_plus"),
+                              Variable(np.zeros(shape, dtype), name="theta_minus")]
+        else:
+            self.variables = [Variable(np.zeros(shape, dtype), name="theta")]
+
+    def theta(self) -> Any:
+        if self.split:
+            plus, minus = self.variables
+            return plus - minus
+        return self.variables[0]
+
+    def penalty(self, theta: Any) -> Any:
+        if self.kind is None:
+            return 0.0
+        if self.split:
+            plus, minus = self.variables
+            return self.strength * reduce_sum(self.scale * (plus + minus))
+        raw = self.scale * theta if self.diagonal else matmul(self.scale, theta)
+        if self.kind == "l2":
+            return self.strength * reduce_sum(square(raw))
+        return self.strength * reduce_sum(tf_abs(raw))
+
+    def project(self) -> None:
+        if self.split:
+            for v in self.variables:
+                v.assign(np.maximum(v._value, 0))
 
 
 def _feature_names(X: Any) -> np.ndarray | None:

@@ -40,7 +40,7 @@ def class_labels(y: np.ndarray, estimator: str) -> tuple[np.ndarray, np.ndarray]
         raise ValueError(f"Unknown label type: y mixes {', '.join(kinds)}") from None
     if classes.shape[0] < 2:
         raise ValueError(f"{estimator} needs samples of at least 2 classes in the data, but the "
-                         f"data contains only one class: {classes[0]!r}")
+                         f"data contains only one class: {classes[0]}")
     return classes, index.reshape(-1)
 
 
@@ -128,6 +128,11 @@ class LogisticRegression(GradientModel):
             return reduce_mean(sigmoid_cross_entropy_with_logits(labels=target, logits=logits))
         return reduce_mean(sparse_softmax_cross_entropy_with_logits(labels=target, logits=logits))
 
-    @staticmethod
-    def _store(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _store(self, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if b.shape[-1] > 2:
+            # Softmax ignores a shift shared by every class, and the intercepts are never
+            # penalised: report them centred. Unpenalised weights are centred the same way.
+            b = b - b.mean(axis=-1, keepdims=True)
+            if self.penalty is None or self.alpha == 0:
+                w = w - w.mean(axis=-1, keepdims=True)
         return np.swapaxes(w, -1, -2), b
