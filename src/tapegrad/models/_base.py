@@ -77,7 +77,7 @@ def check_X(X: Any, estimator: str) -> np.ndarray:
                         "convert it with X.toarray()")
     X = np.asarray(X)
     if X.dtype.kind == "c":
-        raise ValueError("Complex data not supported\n" + str(X))
+        raise ValueError("Complex data not supported: X has complex values")
     if X.dtype.kind not in "f" or X.dtype.itemsize < 4:
         X = X.astype(np.float32 if X.dtype == np.float16 else np.float64)
     if X.ndim != 2:
@@ -120,7 +120,7 @@ def check_y(y: Any, n_samples: int, estimator: str) -> np.ndarray:
         raise ValueError(f"Found input variables with inconsistent numbers of samples: "
                          f"[{n_samples}, {y.shape[0]}]")
     if y.dtype.kind == "c":
-        raise ValueError("Complex data not supported\n" + str(y))
+        raise ValueError("Complex data not supported: y has complex values")
     if y.dtype.kind == "f":
         _check_finite(y, "y")
     return y
