@@ -284,6 +284,8 @@ def test_not_fitted_and_bad_input_errors():
         LinearRegression(max_steps=0).fit(X, Y)
     with pytest.raises(ValueError, match="'penalty' parameter"):
         LinearRegression(penalty="l3").fit(X, Y)
+    with pytest.raises(ValueError, match="up to degree 5 overflow float32; fit with standardize"):
+        PolynomialRegression(5).fit(np.array([[1e10], [2e10]], np.float32), [1.0, 2.0])
     with pytest.raises(ValueError, match="only one class: 1.0"):
         LogisticRegression().fit(X, np.ones(N))
     with pytest.raises(ValueError, match="Unknown label type: continuous"):

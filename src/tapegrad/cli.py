@@ -178,7 +178,8 @@ def _train(model: Any, table: datamod.Table) -> float:
     callback = None
     if bar is not None:
         def callback(step: int, loss: float) -> None:
-            bar.update(1)
+            if step < bar.total:  # the last call reports the final loss, after the last step
+                bar.update(1)
             if step % 10 == 0:
                 bar.set_postfix(loss=f"{loss:.6g}", refresh=False)
     start = time.perf_counter()

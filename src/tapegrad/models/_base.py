@@ -195,7 +195,11 @@ class _Basis:
         self.powers = monomial_powers(X.shape[1], degree)
         p = self.powers.shape[0]
         if not standardize:
-            self.Z = monomials(X, self.powers)
+            with np.errstate(over="ignore"):  # an overflow is reported just below
+                self.Z = monomials(X, self.powers)
+            if degree > 1 and not np.isfinite(self.Z).all():
+                raise ValueError(f"the monomials of X up to degree {degree} overflow "
+                                 f"{X.dtype.name}; fit with standardize=True")
             self.to_raw, self.offset = np.eye(p), np.zeros(p)
             return
         mu, sigma = _mean_std(X)

@@ -63,7 +63,8 @@ class LinearRegression(GradientModel):
             ) -> LinearRegression:
         """Fit to X (n_samples, n_features) and y (n_samples,); returns self.
 
-        ``callback(step, loss)`` is called before every step (the CLI's progress bar uses it).
+        ``callback(step, loss)`` is called before every step and once more with the final loss
+        (the CLI's progress bar uses it).
         """
         return self._fit(X, y, callback)
 
