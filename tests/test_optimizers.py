@@ -9,6 +9,8 @@ is ``c32`` here.
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import math
 import pickle
 import re
@@ -682,9 +684,11 @@ def test_a_step_is_one_primitive_whose_kernel_replays_it():
     x = tf.Variable([1.0, 2.0])
     opt = tf.optimizers.Adam(learning_rate=0.1)
     seen = []
-    tape_module.add_listener(lambda prim, out, inputs, params: seen.append(
-        (prim, out, inputs, params)))
-    listener = tape_module._listeners[-1]
+
+    def listener(prim, out, inputs, params):
+        seen.append((prim, out, inputs, params))
+
+    tape_module.add_listener(listener)
     try:
         with tf.GradientTape() as tape:
             loss = tf.reduce_sum(x * x)
@@ -751,3 +755,13 @@ def test_a_keras_style_subclass():
     np.testing.assert_allclose(x.numpy(), expected, rtol=1e-6)
     assert opt.variables[-1].numpy().tolist() == [2.0, 2.0]
     assert opt.name.startswith("sign_sgd")
+
+
+@pytest.mark.parametrize("module", [
+    "tapegrad.optimizers", "tapegrad.optimizers.base", "tapegrad.optimizers.sgd",
+    "tapegrad.optimizers.adam", "tapegrad.optimizers.rmsprop", "tapegrad.optimizers.adagrad",
+    "tapegrad.optimizers.lion", "tapegrad.optimizers.schedules", "tapegrad.keras",
+    "tapegrad.keras.optimizers"])
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

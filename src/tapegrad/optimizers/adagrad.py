@@ -80,7 +80,7 @@ class Adadelta(Optimizer):
     >>> opt = tf.optimizers.Adadelta(learning_rate=1.0, rho=0.5, epsilon=0.01)
     >>> _ = opt.apply_gradients([(tf.constant(1.0), x)])
     >>> round(float(x), 4)
-    0.8589
+    0.86
     """
 
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7,

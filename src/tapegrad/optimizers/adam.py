@@ -25,7 +25,7 @@ class Adam(Optimizer):
     >>> x = tf.Variable([1.0, -1.0])
     >>> opt = tf.optimizers.Adam(learning_rate=0.1)
     >>> _ = opt.apply_gradients([(tf.constant([3.0, -0.5]), x)])
-    >>> x.numpy().round(4).tolist()
+    >>> [round(float(v), 4) for v in x.numpy()]
     [0.9, -0.9]
     """
 
@@ -193,7 +193,7 @@ class Nadam(Optimizer):
     >>> opt = tf.optimizers.Nadam(learning_rate=0.1)
     >>> _ = opt.apply_gradients([(tf.constant(2.0), x)])
     >>> round(float(x), 4)
-    0.9
+    0.8937
     """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,

@@ -13,8 +13,8 @@ the optimizer is built for its variables on the first call.
 >>> opt = tf.optimizers.SGD(learning_rate=0.1)
 >>> with tf.GradientTape() as tape:
 ...     loss = tf.reduce_sum(w * w)
->>> opt.apply_gradients(zip([tape.gradient(loss, w)], [w]))
-<tapegrad.Variable 'sgd/iteration:0' shape=() dtype=int64, numpy=1>
+>>> opt.apply_gradients(zip([tape.gradient(loss, w)], [w]))  # returns the step count
+<tapegrad.Variable '...iteration:0' shape=() dtype=int64, numpy=1>
 >>> w.numpy().tolist()
 [0.800000011920929, 1.600000023841858]
 """
@@ -31,9 +31,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .. import tape
 from ..errors import InvalidArgumentError
-from ..tape import Primitive
+from ..tape import GradientTape, Primitive, apply
 from ..tensor import Tensor, Variable, _scalar_or_array, to_numpy, wrap
 from . import schedules
 
@@ -87,8 +86,8 @@ def keras_cast(f: Callable[[Any], Any], value: Any) -> Any:
     return f(np.float32(value)) if type(value) is float else f(value)
 
 
-def _slot_value(shape: tuple[int, ...], dtype: np.dtype, fill: float = 0.0) -> Any:
-    return _scalar_or_array(np.full(shape, fill, dtype))
+def _zeros(shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    return _scalar_or_array(np.zeros(shape, dtype))
 
 
 class Optimizer:
@@ -170,8 +169,7 @@ class Optimizer:
 
     def _set_learning_rate(self, learning_rate: Any) -> None:
         old = self._learning_rate
-        if isinstance(learning_rate, schedules.LearningRateSchedule) or (
-                callable(learning_rate) and not isinstance(learning_rate, Tensor)):
+        if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
             self._learning_rate = learning_rate
             if isinstance(old, Variable):  # by identity: `==` on tensors compares values
                 self._variables = [v for v in self._variables if v is not old]
@@ -388,7 +386,7 @@ class Optimizer:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing the "
                           "loss. If using `model.compile()`, did you forget to provide a `loss` "
                           "argument?", stacklevel=_stacklevel())
-        tape.apply(APPLY_GRADIENTS, tuple(grads), (self, tuple(variables)))
+        apply(APPLY_GRADIENTS, tuple(grads), (self, tuple(variables)))
         return self._iterations
 
     def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable] | None = None
@@ -408,8 +406,7 @@ class Optimizer:
             trainable_variables = self._trainable_variables
         self.apply_gradients(zip(grads, trainable_variables))
 
-    def minimize(self, loss: Any, var_list: Any, tape: tape.GradientTape | None = None
-                 ) -> Variable:
+    def minimize(self, loss: Any, var_list: Any, tape: GradientTape | None = None) -> Variable:
         """Compute the gradients of ``loss`` for ``var_list`` and apply them (TF 2.x's way).
 
         ``loss`` is a zero-argument callable, run on a GradientTape here; or a tensor computed
@@ -423,7 +420,6 @@ class Optimizer:
         >>> round(float(x), 4)
         2.6
         """
-        from ..tape import GradientTape
         if callable(var_list):
             var_list = var_list()
         var_list = list(var_list)
@@ -543,7 +539,7 @@ class Optimizer:
             return
         self._update_all([total / steps for total in sums], variables, step, lr)
         for acc in accumulators:
-            acc._value = _slot_value(acc._value.shape, acc._value.dtype)
+            acc._value = _zeros(acc._value.shape, acc._value.dtype)
 
     def _update_averages(self, step: int) -> None:
         """The moving averages of all variables (``use_ema``), and their periodic overwrite."""

@@ -19,7 +19,7 @@ class Lion(Optimizer):
     >>> x = tf.Variable([1.0, 1.0])
     >>> opt = tf.optimizers.Lion(learning_rate=0.1)
     >>> _ = opt.apply_gradients([(tf.constant([3.0, -0.01]), x)])
-    >>> x.numpy().round(4).tolist()
+    >>> [round(float(v), 4) for v in x.numpy()]
     [0.9, 1.1]
     """
 
