@@ -1,5 +1,7 @@
 """tapegrad.models against closed forms (numpy.linalg.lstsq) and scikit-learn, plus conventions."""
 
+import doctest
+import importlib
 import inspect
 import pickle
 import warnings
@@ -351,3 +353,12 @@ def test_from_dict_refuses_what_it_cannot_read():
         from_dict({**data, "coef": [1.0, 2.0]})
     with pytest.raises(ValueError, match="malformed"):
         from_dict({k: v for k, v in data.items() if k != "intercept"})
+
+
+@pytest.mark.parametrize("module", [
+    "tapegrad.solvers", "tapegrad.models", "tapegrad.models._base", "tapegrad.models.linear",
+    "tapegrad.models.logistic", "tapegrad.models.io", "tapegrad.data", "tapegrad.datasets",
+    "tapegrad.plot", "tapegrad.cli"])
+def test_docstring_examples(module):
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

@@ -5,9 +5,10 @@ are missing values: refused with a count, or their rows dropped with ``dropna=Tr
 
 >>> import os, tempfile
 >>> from tapegrad.data import load_csv
->>> path = os.path.join(tempfile.mkdtemp(), "d.csv")
->>> _ = open(path, "w").write("x,y\\n1,2\\n2,4\\n")
->>> table = load_csv(path, target="y")
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = os.path.join(folder, "d.csv")
+...     _ = open(path, "w").write("x,y\\n1,2\\n2,4\\n")
+...     table = load_csv(path, target="y")
 >>> table.features, table.X.tolist(), table.y.tolist()
 (['x'], [[1.0], [2.0]], [2.0, 4.0])
 """

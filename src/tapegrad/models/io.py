@@ -110,9 +110,10 @@ def save_model(model: Estimator, path: str | os.PathLike[str], **extra: Any) -> 
     >>> import os, tempfile, numpy as np
     >>> from tapegrad.models import LinearRegression, load_model, save_model
     >>> model = LinearRegression(max_steps=3).fit(np.eye(2), [1.0, 2.0])
-    >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
-    >>> save_model(model, path, target="y")
-    >>> bool(np.array_equal(load_model(path).coef_, model.coef_))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_model(model, os.path.join(folder, "model.json"), target="y")
+    ...     loaded = load_model(os.path.join(folder, "model.json"))
+    >>> bool(np.array_equal(loaded.coef_, model.coef_))
     True
     """
     with open(path, "w", encoding="utf-8") as f:
