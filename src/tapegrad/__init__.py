@@ -125,6 +125,7 @@ from .ops.reduce import (
     reduce_prod,
     reduce_sum,
 )
+from .solvers import minimize  # the workbench's optimiser driver; not a TensorFlow name
 from .tape import GradientTape, UnconnectedGradients, custom_gradient
 from .tensor import Tensor, TensorShape, Variable, constant, convert_to_tensor, is_tensor
 
@@ -177,6 +178,8 @@ __all__ = [
     "unstack", "zeros", "zeros_like",
     # linear algebra and clipping
     "clip_by_global_norm", "clip_by_norm", "einsum", "matmul", "norm", "tensordot",
+    # the workbench (not in TensorFlow)
+    "minimize",
     # namespaces and helpers
     "errors", "keras", "linalg", "math", "nest", "nn", "optimizers", "random",
     "executing_eagerly", "print",
