@@ -410,58 +410,11 @@ def run_demo(args: argparse.Namespace) -> int:
     except UsageError as e:
         if "matplotlib" not in str(e):
             raise
-        svg = os.path.splitext(args.plot)[0] + ".svg"
-        _write(svg, lambda: _demo_svg(model, table, svg))
-        print(f"plot      {svg} (matplotlib is not installed, so SVG drawn by tapegrad; "
-              "pip install 'tapegrad[plot]' for PNG)")
+        print("plot      not drawn: matplotlib is not installed "
+              "(pip install 'tapegrad[plot]')")
     else:
         print(f"plot      {args.plot}")
     return 0
-
-
-def _demo_svg(model: Any, table: datamod.Table, path: str) -> None:
-    """The demo's picture as a small hand-written SVG, for installs without matplotlib."""
-    width, height, left, right, top, bottom = 640, 420, 64, 24, 44, 54
-    x_lo, x_hi, y_lo, y_hi = 25.0, 85.0, -0.05, 1.05
-
-    def px(x: float) -> float:
-        return left + (x - x_lo) / (x_hi - x_lo) * (width - left - right)
-
-    def py(y: float) -> float:
-        return height - bottom - (y - y_lo) / (y_hi - y_lo) * (height - top - bottom)
-
-    grid = np.linspace(x_lo, x_hi, 241)
-    curve = model.predict_proba(grid[:, None])[:, 1]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'font-family="sans-serif" font-size="12">',
-             f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<rect x="{left}" y="{top}" width="{width - left - right}" '
-             f'height="{height - top - bottom}" fill="none" stroke="black"/>']
-    for x in range(30, 90, 10):
-        parts.append(f'<line x1="{px(x):.1f}" y1="{height - bottom}" x2="{px(x):.1f}" '
-                     f'y2="{height - bottom + 5}" stroke="black"/><text x="{px(x):.1f}" '
-                     f'y="{height - bottom + 18}" text-anchor="middle">{x}</text>')
-    for y in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
-        parts.append(f'<line x1="{left - 5}" y1="{py(y):.1f}" x2="{left}" y2="{py(y):.1f}" '
-                     f'stroke="black"/><text x="{left - 8}" y="{py(y) + 4:.1f}" '
-                     f'text-anchor="end">{y:.1f}</text>')
-    parts.append(f'<line x1="{px(LAUNCH_TEMPERATURE_F):.1f}" y1="{top}" '
-                 f'x2="{px(LAUNCH_TEMPERATURE_F):.1f}" y2="{height - bottom}" stroke="gray" '
-                 f'stroke-dasharray="2,3"/><text x="{px(LAUNCH_TEMPERATURE_F) + 6:.1f}" '
-                 f'y="{py(0.5):.1f}" fill="gray">Challenger, {LAUNCH_TEMPERATURE_F:g} °F</text>')
-    points = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(grid, curve))
-    parts.append(f'<polyline points="{points}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
-    for x, y in zip(table.X[:, 0], table.y):
-        parts.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="4" fill="#1f77b4" '
-                     'fill-opacity="0.6"/>')
-    parts += [f'<text x="{width / 2}" y="{top - 16}" text-anchor="middle" font-size="14">'
-              "Challenger O-rings: logistic regression fitted by tapegrad</text>",
-              f'<text x="{(left + width - right) / 2}" y="{height - 14}" '
-              'text-anchor="middle">launch temperature (°F)</text>',
-              f'<text transform="translate(18,{(top + height - bottom) / 2}) rotate(-90)" '
-              'text-anchor="middle">P(O-ring thermal distress)</text>', "</svg>"]
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(parts) + "\n")
 
 
 def _draw_demo(model: Any, table: datamod.Table) -> Any:
