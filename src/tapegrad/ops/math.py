@@ -110,8 +110,15 @@ def binary(prim: Primitive, kinds: str = NUMBER, hint: bool = False,
 
     def op(x: Any, y: Any, name: str | None = None) -> Tensor:
         tx, ty = type(x), type(y)
-        if not ((tx is Tensor or tx is Variable) and (ty is Tensor or ty is Variable)
-                and x._value.dtype is y._value.dtype):
+        if tx is Tensor or tx is Variable:
+            if ty is Tensor or ty is Variable:
+                if x._value.dtype is not y._value.dtype:
+                    x, y = operands(prim, x, y, hint)
+            elif (ty is float or ty is int) and x._value.dtype.kind == "f":  # `x - 9.0`, `x ** 2`
+                y = wrap(x._value.dtype.type(y))
+            else:
+                x, y = operands(prim, x, y, hint)
+        else:
             x, y = operands(prim, x, y, hint)
         if x._value.dtype.kind not in kinds:
             check_kind(prim, x, kinds)
@@ -133,14 +140,14 @@ def binary(prim: Primitive, kinds: str = NUMBER, hint: bool = False,
 def _int_div_guard(kernel: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Integer division by zero is an error in TensorFlow, not a warning and a zero."""
     def guarded(x: Any, y: Any) -> Any:
-        if np.result_type(x).kind in "iu" and np.any(np.asarray(y) == 0):
+        if x.dtype.kind in "iu" and np.any(np.asarray(y) == 0):
             raise invalid_argument("Integer division by zero")
         return kernel(x, y)
     return guarded
 
 
 def _pow(x: Any, y: Any) -> Any:
-    if np.result_type(x).kind in "iu" and np.any(np.asarray(y) < 0):
+    if x.dtype.kind in "iu" and np.any(np.asarray(y) < 0):
         raise invalid_argument("Integers to negative integer powers are not allowed")
     return x ** y
 
@@ -151,8 +158,8 @@ def _pow_grad_exponent(xp: Any, g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _realdiv(x: Any, y: Any) -> Any:
-    if np.result_type(x).kind in "iu":  # TensorFlow: int8/int16 -> float32, wider -> float64
-        wide = np.result_type(x).itemsize > 2
+    if x.dtype.kind in "iu":  # TensorFlow: int8/int16 -> float32, wider -> float64
+        wide = x.dtype.itemsize > 2
         return np.true_divide(x, y, dtype=np.float64 if wide else np.float32)
     return x / y
 
