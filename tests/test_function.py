@@ -215,3 +215,22 @@ def test_optimizer_steps_trace_and_match_eager(make):
         losses = [float(f(x, y)) for _ in range(30)]
         runs.append((losses, w.numpy().tolist(), float(b), int(opt.iterations)))
     assert runs[0] == runs[1] and runs[1][3] == 30
+
+
+def test_run_functions_eagerly():
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(1)
+        return x + 1.0
+
+    tf.config.run_functions_eagerly(True)
+    try:
+        assert [float(f(tf.constant(1.0))) for _ in range(3)] == [2.0] * 3
+        assert len(calls) == 3 and f.experimental_get_tracing_count() == 0
+    finally:
+        tf.config.run_functions_eagerly(False)
+    f(tf.constant(1.0))
+    f(tf.constant(1.0))
+    assert len(calls) == 4 and f.experimental_get_tracing_count() == 1

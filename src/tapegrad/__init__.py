@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys as _sys
 from typing import Any
 
-from . import errors, keras, linalg, math, nest, nn, optimizers, random
+from . import config, errors, keras, linalg, math, nest, nn, optimizers, random
 from .dtypes import (
     DType,
     as_dtype,
@@ -181,6 +181,6 @@ __all__ = [
     # the workbench (not in TensorFlow)
     "minimize",
     # namespaces and helpers
-    "errors", "keras", "linalg", "math", "nest", "nn", "optimizers", "random",
+    "config", "errors", "keras", "linalg", "math", "nest", "nn", "optimizers", "random",
     "executing_eagerly", "print",
 ]

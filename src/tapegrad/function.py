@@ -40,7 +40,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import nest, tape
+from . import config, nest, tape
 from .dtypes import DType, as_dtype
 from .ops import math as math_ops
 from .tape import Primitive
@@ -276,8 +276,9 @@ class Function:
         if self.input_signature is not None:
             self._check_signature(args)
         args = bound + args
-        if tape._state.tapes or tape._listeners:
-            # A tape records (it must see the ops) or a trace is running (inline into it).
+        if tape._state.tapes or tape._listeners or config._run_eagerly:
+            # A tape records (it must see the ops), a trace is running (inline into it), or the
+            # user asked for eager functions (tapegrad.config.run_functions_eagerly).
             return self.python_function(*args, **kwargs)
         if not kwargs and not any(isinstance(a, (list, tuple, dict)) for a in args):
             leaves: list[Any] = list(args)  # flat arguments: the common case, kept cheap
