@@ -320,6 +320,20 @@ class GradientModel(Estimator):
 
     degree = 1
 
+    def __init__(self, *, penalty: str | None = None, alpha: float = 0.01,
+                 optimizer: Any = "adam", learning_rate: float = 0.01, max_steps: int = 1000,
+                 tol: float = 1e-10, batch_size: int | None = None, standardize: bool = False,
+                 random_state: int | None = None) -> None:
+        self.penalty = penalty
+        self.alpha = alpha
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.max_steps = max_steps
+        self.tol = tol
+        self.batch_size = batch_size
+        self.standardize = standardize
+        self.random_state = random_state
+
     def _validate_params(self) -> None:
         name = type(self).__name__
         _check_param(self.penalty in PENALTIES, "penalty", name, "None, 'l1' or 'l2'",

@@ -64,20 +64,6 @@ class LogisticRegression(GradientModel):
 
     _estimator_type = "classifier"
 
-    def __init__(self, *, penalty: str | None = None, alpha: float = 0.01,
-                 optimizer: Any = "adam", learning_rate: float = 0.01, max_steps: int = 1000,
-                 tol: float = 1e-10, batch_size: int | None = None, standardize: bool = False,
-                 random_state: int | None = None) -> None:
-        self.penalty = penalty
-        self.alpha = alpha
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.max_steps = max_steps
-        self.tol = tol
-        self.batch_size = batch_size
-        self.standardize = standardize
-        self.random_state = random_state
-
     def fit(self, X: Any, y: Any, *, callback: Callable[[int, float], None] | None = None
             ) -> LogisticRegression:
         """Fit to X (n_samples, n_features) and class labels y (n_samples,); returns self.
