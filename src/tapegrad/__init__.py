@@ -6,8 +6,8 @@ A TensorFlow autodiff program runs unchanged after ``import tapegrad as tf``:
 >>> x = tf.Variable(3.0)
 >>> with tf.GradientTape() as tape:
 ...     y = x ** 3
->>> print(tape.gradient(y, x))
-tapegrad.Tensor(27.0, shape=(), dtype=float32)
+>>> tape.gradient(y, x)
+<tapegrad.Tensor: shape=(), dtype=float32, numpy=27.0>
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys as _sys
 from typing import Any
 
-from . import debugging, errors, linalg, math, nest, nn, random  # noqa: E402 - the namespaces re-export the ops above
+from . import config, debugging, errors, keras, linalg, math, nest, nn, optimizers, random
 from .dtypes import (
     DType,
     as_dtype,
@@ -36,6 +36,7 @@ from .dtypes import (
     uint32,
     uint64,
 )
+from .function import Function, TensorSpec, function
 from .ops.array import (
     argsort,
     boolean_mask,
@@ -124,6 +125,7 @@ from .ops.reduce import (
     reduce_prod,
     reduce_sum,
 )
+from .solvers import minimize  # the workbench's optimiser driver; not a TensorFlow name
 from .tape import GradientTape, UnconnectedGradients, custom_gradient
 from .tensor import Tensor, TensorShape, Variable, constant, convert_to_tensor, is_tensor
 
@@ -157,8 +159,9 @@ __all__ = [
     "identity", "DType", "as_dtype", "bool", "complex64", "complex128", "double", "float16",
     "float32", "float64", "half", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
     "uint64",
-    # gradients
-    "GradientTape", "UnconnectedGradients", "custom_gradient", "stop_gradient",
+    # gradients and the trace compiler
+    "function", "Function", "TensorSpec", "GradientTape", "UnconnectedGradients",
+    "custom_gradient", "stop_gradient",
     # math
     "abs", "acos", "add", "asin", "atan", "atan2", "clip_by_value", "cos", "cosh", "divide",
     "equal", "exp", "floor", "greater", "greater_equal", "less", "less_equal", "logical_and",
@@ -175,6 +178,9 @@ __all__ = [
     "unstack", "zeros", "zeros_like",
     # linear algebra and clipping
     "clip_by_global_norm", "clip_by_norm", "einsum", "matmul", "norm", "tensordot",
+    # the workbench (not in TensorFlow)
+    "minimize",
     # namespaces and helpers
-    "debugging", "errors", "linalg", "math", "nest", "nn", "random", "executing_eagerly", "print",
+    "config", "debugging", "errors", "keras", "linalg", "math", "nest", "nn", "optimizers",
+    "random", "executing_eagerly", "print",
 ]

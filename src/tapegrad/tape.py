@@ -30,6 +30,7 @@ import contextlib
 import enum
 import functools
 import logging
+import operator
 import threading
 from typing import Any, Callable, Iterator, Sequence
 
@@ -37,7 +38,7 @@ import numpy as np
 
 from . import nest
 from .errors import invalid_argument
-from .tensor import Tensor, Variable, convert_to_tensor, wrap
+from .tensor import Tensor, Variable, base_variable, convert_to_tensor, wrap
 
 _log = logging.getLogger("tapegrad")
 
@@ -55,21 +56,25 @@ class Primitive:
     with no rules at all is never recorded (comparisons, argmax, stop_gradient).
     """
 
-    __slots__ = ("name", "kernel", "vjps")
+    __slots__ = ("name", "kernel", "vjps", "pure")
 
     def __init__(self, name: str, kernel: Callable[..., Any] | None,
-                 *vjps: Callable[..., Any] | None) -> None:
+                 *vjps: Callable[..., Any] | None, pure: bool = True) -> None:
         self.name = name  # TensorFlow's op name, for messages: AddV2, Mul, MatMul
         self.kernel = kernel
         self.vjps = vjps
+        self.pure = pure  # False for kernels with effects (random draws, updates): never folded
 
     def __repr__(self) -> str:
         return f"<Primitive {self.name}>"
 
 
+_value_of = operator.attrgetter("_value")
+
+
 def apply(prim: Primitive, inputs: tuple[Tensor, ...], params: tuple[Any, ...] = ()) -> Tensor:
     """Run ``prim`` on tensors: the kernel on their values, then recording if a tape listens."""
-    out = wrap(prim.kernel(*[x._value for x in inputs], *params))
+    out = wrap(prim.kernel(*map(_value_of, inputs), *params))
     if recording:
         record(prim, out, inputs, params)
     return out
@@ -138,7 +143,7 @@ def record(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
     tapes = _state.tapes
     if not tapes or not prim.vjps or out._value.dtype.kind not in "fc":
         return
-    values = tuple([x._value for x in inputs])
+    values = tuple(map(_value_of, inputs))
     for tape in tapes:
         tracked = tape._tracked
         hit = False
@@ -146,7 +151,7 @@ def record(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
             if id(x) in tracked:
                 hit = True
             elif x._trainable and tape._watch_accessed:  # a variable, read under the tape
-                root = x._root
+                root = x if x._parent is None else x._parent
                 hit = tape._watch_variable(root) or hit
                 if root is not x:  # what `assign` returned: gradients belong to its variable
                     inputs = tuple(root if i is x else i for i in inputs)
@@ -237,7 +242,7 @@ class GradientTape:
                 raise ValueError(f"Passed in object {t!r} of type '{type(t).__name__}', not "
                                  "tapegrad.Tensor or tapegrad.Variable.")
             if isinstance(t, Variable):
-                self._watch_variable(t._root)
+                self._watch_variable(base_variable(t))
             elif t._value.dtype.kind not in "fc":
                 if _int_watch_warnings < 5:
                     _int_watch_warnings += 1
@@ -260,7 +265,8 @@ class GradientTape:
         >>> with tf.GradientTape() as tape:
         ...     y = a * b
         ...     with tape.stop_recording():
-        ...         y += a * a
+        ...         z = a * a  # a constant, as far as the tape knows
+        ...     y = y + z
         >>> float(tape.gradient(y, a))
         3.0
         """
@@ -290,18 +296,16 @@ class GradientTape:
         """
         unconnected = _unconnected(unconnected_gradients)
         self._begin_use()
-        if target is None:
-            raise TypeError("Argument `target` should be a list or nested structure of Tensors, "
-                            "Variables or CompositeTensors to be differentiated, but received "
-                            "None.")
-        targets = [_as_target(t) for t in nest.flatten(target)]
-        seeds = _seeds(targets, output_gradients)
-        flat_sources = nest.flatten(sources)
+        targets = [target] if isinstance(target, Tensor) else \
+            [_as_target(t) for t in nest.flatten(_as_target(target, nested=True))]
+        single = isinstance(sources, Tensor)
+        flat_sources = [sources] if single else nest.flatten(sources)
         for s in flat_sources:
             _check_source(s)
-        grads = self._gradients(targets, seeds, flat_sources, unconnected)
+        grads = self._gradients(targets, _seeds(targets, output_gradients), flat_sources,
+                                unconnected)
         self._end_use()
-        return nest.pack_sequence_as(sources, grads)
+        return grads[0] if single else nest.pack_sequence_as(sources, grads)
 
     def jacobian(self, target: Any, sources: Any,
                  unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE,
@@ -393,29 +397,21 @@ class GradientTape:
         raw = not _state.tapes and not _listeners
         vocab = _vocabulary()
         xp = vocab.NUMPY if raw else vocab.TENSOR
-        keys = [_key(s) for s in sources]
+        keys = [id(s if s._parent is None else s._parent) for s in sources]
         grads = backward(self._ops, self._tracked, self._leaves, targets, seeds, set(keys), xp,
                          raw)
-        results = []
+        results: list[Tensor | None] = []
         for s, k in zip(sources, keys):
             g = grads.get(k)
-            if g is None or s._value.dtype.kind not in "fc":
-                g = None
-                if unconnected is UnconnectedGradients.ZERO and s._value.dtype.kind in "fc":
-                    g = np.zeros(s._value.shape, s._value.dtype)
-            if g is None:
-                results.append(None)
+            value = s._value
+            if g is None or value.dtype.kind not in "fc":
+                zero = unconnected is UnconnectedGradients.ZERO and value.dtype.kind in "fc"
+                results.append(wrap(np.zeros(value.shape, value.dtype)) if zero else None)
+            elif raw:  # a NumPy scalar, not a 0-d array, for shape ()
+                results.append(wrap(g[()] if type(g) is np.ndarray and g.ndim == 0 else g))
             else:
-                results.append(wrap(_scalar(g)) if raw or not isinstance(g, Tensor)
-                               else g)
+                results.append(g)
         return results
-
-    def __del__(self) -> None:
-        if getattr(self, "_recording", False):
-            try:
-                _stop(self)
-            except ValueError:
-                pass
 
 
 def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set[int],
@@ -428,7 +424,7 @@ def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set
     """
     grads: dict[int, Any] = {}
     for t, seed in zip(targets, seeds):
-        k = _key(t)
+        k = id(t if t._parent is None else t._parent)
         if k in tracked or k in sources:
             if not raw:
                 seed = wrap(seed)
@@ -492,15 +488,6 @@ def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     return xp.reshape(xp.sum(g, axes, False), shape)
 
 
-def _key(x: Tensor) -> int:
-    """Gradients of a variable are keyed by the variable, whatever view of it is passed."""
-    return id(x._root) if isinstance(x, Variable) else id(x)
-
-
-def _scalar(g: Any) -> Any:
-    return g[()] if isinstance(g, np.ndarray) and g.ndim == 0 else g
-
-
 def _unconnected(value: UnconnectedGradients | str) -> UnconnectedGradients:
     if value is UnconnectedGradients.NONE:
         return value
@@ -510,12 +497,13 @@ def _unconnected(value: UnconnectedGradients | str) -> UnconnectedGradients:
         raise ValueError(f'"Unknown value for unconnected_gradients: {value!r}"') from None
 
 
-def _as_target(t: Any) -> Tensor:
-    if isinstance(t, Tensor):
+def _as_target(t: Any, nested: bool = False) -> Any:
+    """A target tensor (or, with ``nested``, a structure of them); TypeError for anything else."""
+    if isinstance(t, Tensor) or (nested and isinstance(t, (list, tuple, dict))):
         return t
+    what = "None" if t is None else f"{t!r} of type {type(t).__name__}"
     raise TypeError(f"Argument `target` should be a list or nested structure of Tensors, "
-                    f"Variables or CompositeTensors to be differentiated, but received {t!r} of "
-                    f"type {type(t).__name__}.")
+                    f"Variables or CompositeTensors to be differentiated, but received {what}.")
 
 
 def _check_source(s: Any) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import builtins
 import math
 import numbers
+import operator
 from typing import Any, Iterator, Sequence, Union
 
 import numpy as np
@@ -116,6 +117,7 @@ class Tensor:
     # NumPy's binary operators defer to ours, so ``ndarray * tensor`` is a Tensor.
     __array_priority__ = 100
     _trainable = False  # tapes watch trainable variables when an op reads them
+    _parent = None  # set only on what Variable.assign returns: the variable it stands for
 
     def __init__(self, value: Any, dtype: DType | str | None = None) -> None:
         self._value = to_numpy(value, None if dtype is None else as_dtype(dtype))
@@ -177,7 +179,7 @@ class Tensor:
         return complex(self._value)
 
     def __index__(self) -> int:
-        return self._value.__index__()
+        return operator.index(self._value)
 
     def __hash__(self) -> int:
         return id(self)
@@ -296,10 +298,6 @@ class Variable(Tensor):
                              f"with the explicitly supplied `shape` argument ({shape}).")
 
     @property
-    def _root(self) -> Variable:
-        return self
-
-    @property
     def name(self) -> str:
         return self._name
 
@@ -322,17 +320,20 @@ class Variable(Tensor):
     def assign(self, value: Any, use_locking: builtins.bool = False, name: str | None = None,
                read_value: builtins.bool = True) -> Variable | None:
         """Replace the value (same dtype, compatible shape); returns the variable as TF does."""
-        return self._set(self._converted(value), read_value)
+        operand = self._converted(value)
+        return self._set(operand, read_value, "assign", value, operand)
 
     def assign_add(self, delta: Any, use_locking: builtins.bool = False,
                    name: str | None = None, read_value: builtins.bool = True) -> Variable | None:
         """Add ``delta`` (of the variable's shape) to the value."""
-        return self._set(self._value + self._delta(delta, "AssignAddVariableOp"), read_value)
+        operand = self._delta(delta, "AssignAddVariableOp")
+        return self._set(self._value + operand, read_value, "add", delta, operand)
 
     def assign_sub(self, delta: Any, use_locking: builtins.bool = False,
                    name: str | None = None, read_value: builtins.bool = True) -> Variable | None:
         """Subtract ``delta`` (of the variable's shape) from the value."""
-        return self._set(self._value - self._delta(delta, "AssignSubVariableOp"), read_value)
+        operand = self._delta(delta, "AssignSubVariableOp")
+        return self._set(self._value - operand, read_value, "sub", delta, operand)
 
     def _delta(self, delta: Any, op: str) -> Any:
         """An update for assign_add/sub: TensorFlow wants a numeric one of exactly this shape."""
@@ -356,16 +357,24 @@ class Variable(Tensor):
             return value._value
         return to_numpy(value, self.dtype)
 
-    def _set(self, value: Any, read_value: builtins.bool) -> Variable | None:
+    def _set(self, value: Any, read_value: builtins.bool, mode: str, given: Any,
+             operand: Any) -> Variable | None:
         if value.shape != self._value.shape and \
                 not self._declared.is_compatible_with(np.shape(value)):
             raise ValueError(
                 f"Cannot assign value to variable ' {self.name}': Shape mismatch.The variable "
                 f"shape {TensorShape(np.shape(self._value))}, and the assigned value shape "
                 f"{TensorShape(np.shape(value))} are incompatible.")
-        root = self._root
+        root = base_variable(self)
         root._value = value
+        for listener in write_listeners:
+            listener(root, mode, given if isinstance(given, Tensor) else operand)
         return _UnreadVariable(root) if read_value else None
+
+    def _store(self, value: Any) -> None:
+        """Replace the value without checks or listeners: for kernels that own the update
+        (an optimizer step), which the trace compiler replays as one op."""
+        self._value = value
 
     def __repr__(self) -> str:
         return f"<tapegrad.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, " \
@@ -388,11 +397,21 @@ class _UnreadVariable(Variable):
     _value = property(lambda self: self._parent._value)
     _trainable = property(lambda self: self._parent._trainable)
     _declared = property(lambda self: self._parent._declared)
-    _root = property(lambda self: self._parent)
 
     @property
     def name(self) -> str:
         return "UnreadVariable"
+
+
+def base_variable(v: Variable) -> Variable:
+    """The variable itself, also when ``v`` is what ``assign`` returned (an UnreadVariable)."""
+    return v if v._parent is None else v._parent
+
+
+# Called as listener(variable, mode, operand) after each assign, assign_add ('add') or
+# assign_sub ('sub'); the operand is the tensor given, or the converted value. The trace
+# compiler listens here while it traces; eager code pays one empty-list check per assign.
+write_listeners: list[Any] = []
 
 
 # ----- Converting Python and NumPy values -----

@@ -6,8 +6,8 @@ care in the rules: the backward pass sums each gradient back to its input's shap
 
 >>> import tapegrad as tf
 >>> x = tf.constant([1.0, 2.0])
->>> (x * 3 + 1).numpy().tolist(), tf.math.log(tf.exp(x)).numpy().tolist()
-([4.0, 7.0], [1.0, 2.0])
+>>> (x * 3 + 1).numpy().tolist(), tf.square(x).numpy().tolist()
+([4.0, 7.0], [1.0, 4.0])
 """
 
 from __future__ import annotations
@@ -110,8 +110,15 @@ def binary(prim: Primitive, kinds: str = NUMBER, hint: bool = False,
 
     def op(x: Any, y: Any, name: str | None = None) -> Tensor:
         tx, ty = type(x), type(y)
-        if not ((tx is Tensor or tx is Variable) and (ty is Tensor or ty is Variable)
-                and x._value.dtype is y._value.dtype):
+        if tx is Tensor or tx is Variable:
+            if ty is Tensor or ty is Variable:
+                if x._value.dtype is not y._value.dtype:
+                    x, y = operands(prim, x, y, hint)
+            elif (ty is float or ty is int) and x._value.dtype.kind == "f":  # `x - 9.0`, `x ** 2`
+                y = wrap(x._value.dtype.type(y))
+            else:
+                x, y = operands(prim, x, y, hint)
+        else:
             x, y = operands(prim, x, y, hint)
         if x._value.dtype.kind not in kinds:
             check_kind(prim, x, kinds)
@@ -133,14 +140,14 @@ def binary(prim: Primitive, kinds: str = NUMBER, hint: bool = False,
 def _int_div_guard(kernel: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Integer division by zero is an error in TensorFlow, not a warning and a zero."""
     def guarded(x: Any, y: Any) -> Any:
-        if np.result_type(x).kind in "iu" and np.any(np.asarray(y) == 0):
+        if x.dtype.kind in "iu" and np.any(np.asarray(y) == 0):
             raise invalid_argument("Integer division by zero")
         return kernel(x, y)
     return guarded
 
 
 def _pow(x: Any, y: Any) -> Any:
-    if np.result_type(x).kind in "iu" and np.any(np.asarray(y) < 0):
+    if x.dtype.kind in "iu" and np.any(np.asarray(y) < 0):
         raise invalid_argument("Integers to negative integer powers are not allowed")
     return x ** y
 
@@ -151,8 +158,8 @@ def _pow_grad_exponent(xp: Any, g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _realdiv(x: Any, y: Any) -> Any:
-    if np.result_type(x).kind in "iu":  # TensorFlow: int8/int16 -> float32, wider -> float64
-        wide = np.result_type(x).itemsize > 2
+    if x.dtype.kind in "iu":  # TensorFlow: int8/int16 -> float32, wider -> float64
+        wide = x.dtype.itemsize > 2
         return np.true_divide(x, y, dtype=np.float64 if wide else np.float32)
     return x / y
 
@@ -205,8 +212,8 @@ squared_difference = binary(SQUARED_DIFFERENCE, kinds="fci", doc="(x - y) ** 2.\
                             ">>> import tapegrad as tf\n"
                             ">>> float(tf.math.squared_difference(5.0, 2.0))\n9.0\n")
 atan2 = binary(ATAN2, kinds="f", doc="The angle of the point (x, y): atan(y / x) in the right "
-               "quadrant.\n\n>>> import tapegrad as tf\n>>> round(float(tf.atan2(1.0, 1.0)), 4)\n"
-               "0.7854\n")
+               "quadrant.\n\n>>> import tapegrad as tf\n>>> f'{float(tf.atan2(1.0, 1.0)):.4f}'\n"
+               "'0.7854'\n")
 
 
 # ----- functions of one argument -----
@@ -273,7 +280,7 @@ cosh = _fn(COSH, "Hyperbolic cosine", ">>> float(tf.cosh(0.0))\n1.0")
 tanh = _fn(TANH, "Hyperbolic tangent", ">>> float(tf.tanh(0.0))\n0.0")
 sigmoid = _fn(SIGMOID, "The logistic function 1 / (1 + e ** -x)", ">>> float(tf.sigmoid(0.0))\n0.5")
 softplus = _fn(SOFTPLUS, "log(1 + e ** x), without overflow",
-               ">>> round(float(tf.math.softplus(0.0)), 4)\n0.6931", "f")
+               ">>> f'{float(tf.math.softplus(0.0)):.4f}'\n'0.6931'", "f")
 reciprocal = _fn(RECIPROCAL, "1 / x", ">>> float(tf.math.reciprocal(4.0))\n0.25")
 sign = _fn(SIGN, "-1, 0 or 1; its gradient is 0", ">>> float(tf.sign(-3.0))\n-1.0", NUMBER)
 floor = _fn(FLOOR, "Round down; no gradient", ">>> float(tf.floor(1.5))\n1.0", "f")
@@ -360,27 +367,20 @@ logical_not = unary(LOGICAL_NOT, kinds=BOOL, doc="not x, elementwise on bools.\n
                     "[False]\n")
 
 
-def _tensor_equals(x: Tensor, y: Any) -> Any:
-    """``==`` on tensors: elementwise, False against None or an incompatible shape (TF's rule)."""
-    if y is None:
-        return False
-    x, y = operands(EQUAL, x, y)
-    try:
-        np.broadcast_shapes(np.shape(x._value), np.shape(y._value))
-    except ValueError:
-        return wrap(np.False_)
-    return equal(x, y)
-
-
-def _tensor_not_equals(x: Tensor, y: Any) -> Any:
-    if y is None:
-        return True
-    x, y = operands(NOT_EQUAL, x, y)
-    try:
-        np.broadcast_shapes(np.shape(x._value), np.shape(y._value))
-    except ValueError:
-        return wrap(np.True_)
-    return not_equal(x, y)
+def _equality(compare: Callable[..., Tensor], prim: Primitive, apart: bool
+              ) -> Callable[[Tensor, Any], Any]:
+    """``==`` or ``!=`` on tensors as TensorFlow has them: elementwise, except against None or a
+    tensor of incompatible shape, which give ``apart`` (a Python bool, or a scalar bool tensor)."""
+    def operator_(x: Tensor, y: Any) -> Any:
+        if y is None:
+            return apart
+        x, y = operands(prim, x, y)
+        try:
+            np.broadcast_shapes(np.shape(x._value), np.shape(y._value))
+        except ValueError:
+            return wrap(np.bool_(apart))
+        return compare(x, y)
+    return operator_
 
 
 # ----- where, clip, cast -----
@@ -518,7 +518,7 @@ _OPERATORS: dict[str, Callable[..., Any]] = {
     "__rpow__": _reflected(pow),
     "__neg__": negative, "__abs__": abs,
     "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
-    "__eq__": _tensor_equals, "__ne__": _tensor_not_equals,
+    "__eq__": _equality(equal, EQUAL, False), "__ne__": _equality(not_equal, NOT_EQUAL, True),
     "__and__": logical_and, "__or__": logical_or, "__xor__": logical_xor,
     "__invert__": logical_not,
     "__rand__": _reflected(logical_and), "__ror__": _reflected(logical_or),

@@ -84,7 +84,7 @@ def _draw(kind: str, shape: tuple[int, ...], dtype: np.dtype, seed: int | None,
     return out.astype(dtype, copy=False)[()]
 
 
-DRAW = Primitive("RandomDraw", _draw)
+DRAW = Primitive("RandomDraw", _draw, pure=False)
 
 
 def _scaled(raw: Tensor, scale: Any, offset: Any) -> Tensor:
@@ -147,7 +147,7 @@ def uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: DType | str 
 
 
 SHUFFLE = Primitive("RandomShuffle", lambda x, seed: _generator(seed).permutation(x)
-                    if np.ndim(x) else x)
+                    if np.ndim(x) else x, pure=False)
 
 
 def shuffle(value: Any, seed: int | None = None, name: str | None = None) -> Tensor:

@@ -1,0 +1,245 @@
+"""Pictures of a fit with matplotlib (``pip install 'tapegrad[plot]'``), imported when first used.
+
+``plot_fit`` draws data and the fitted line or curve, ``plot_history`` the loss (on a log axis)
+and the parameters step by step, ``plot_decision_boundary`` a two-feature classifier's regions.
+Each draws on ``ax`` (a new figure when None), saves to ``path`` when given, and returns the
+Axes it drew on.
+
+>>> import numpy as np
+>>> from tapegrad.models import LinearRegression
+>>> from tapegrad.plot import plot_fit
+>>> X = np.array([[0.0], [1.0], [2.0]])
+>>> model = LinearRegression(learning_rate=0.1).fit(X, [1.0, 3.0, 5.0])
+>>> ax = plot_fit(model, X, [1.0, 3.0, 5.0])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+import numpy as np
+
+from .data import format_number
+
+MARGIN = 0.05  # of the data's range, added on each side of a plotted grid
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError("tapegrad.plot needs matplotlib: pip install 'tapegrad[plot]'") from None
+    return plt
+
+
+def _axes(ax: Any, **figure: Any) -> Any:
+    if ax is not None:
+        return ax
+    return _pyplot().subplots(**figure)[1]
+
+
+def _finish(ax: Any, path: str | os.PathLike[str] | None) -> None:
+    if path is not None:
+        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def _span(values: np.ndarray, limits: tuple[float, float] | None) -> tuple[float, float]:
+    if limits is not None:
+        return float(limits[0]), float(limits[1])
+    lo, hi = float(np.min(values)), float(np.max(values))
+    pad = MARGIN * (hi - lo) if hi > lo else 0.5
+    return lo - pad, hi + pad
+
+
+def _feature_name(model: Any, i: int) -> str:
+    names = getattr(model, "feature_names_in_", None)
+    return str(names[i]) if names is not None else f"x{i}"
+
+
+def plot_fit(model: Any, X: Any, y: Any, *, predicted: bool = False,
+             xlim: tuple[float, float] | None = None, ax: Any = None,
+             path: str | os.PathLike[str] | None = None, xlabel: str | None = None,
+             ylabel: str | None = None, title: str | None = None) -> Any:
+    """The data and a fitted model: a line or curve for one feature, else fitted vs observed.
+
+    For a one-feature regression, the fitted curve over ``xlim`` (default: the data's range);
+    for a one-feature binary classifier, the probability of the second class, the data drawn at
+    0 and 1. With more features, a regression's predictions against the observed values.
+    ``predicted=True`` also marks the model's prediction at each data point.
+
+    >>> import numpy as np
+    >>> from tapegrad.models import LogisticRegression
+    >>> from tapegrad.plot import plot_fit
+    >>> X, y = np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([0, 1, 0, 1])
+    >>> ax = plot_fit(LogisticRegression().fit(X, y), X, y, path="fit.png")  # doctest: +SKIP
+    """
+    X = np.asarray(X)
+    y = np.asarray(y).reshape(-1)
+    classifier = hasattr(model, "classes_")
+    ax = _axes(ax, figsize=(6.4, 4.2))
+    if X.ndim != 2 or X.shape[1] != model.n_features_in_:
+        raise ValueError(f"plot_fit needs X with the model's {model.n_features_in_} feature(s); "
+                         f"got shape {X.shape}")
+    if model.n_features_in_ > 1:
+        if classifier:
+            raise ValueError("plot_fit draws one-feature classifiers; for two features use "
+                             "plot_decision_boundary")
+        fitted = model.predict(X)
+        ax.scatter(y, fitted, s=18, label="data")
+        lo, hi = _span(np.concatenate([y, fitted]), None)
+        ax.plot([lo, hi], [lo, hi], color="black", lw=1, ls="--", label="fitted = observed")
+        ax.set_xlabel(xlabel or "observed")
+        ax.set_ylabel(ylabel or "fitted")
+    else:
+        x = X[:, 0]
+        grid = np.linspace(*_span(x, xlim), 400, dtype=X.dtype)[:, None]
+        if classifier and model.classes_.shape[0] == 2:
+            positive = model.classes_[1]
+            ax.scatter(x, (y == positive).astype(float), s=22, alpha=0.7, label="data",
+                       zorder=3)
+            ax.plot(grid[:, 0], model.predict_proba(grid)[:, 1], lw=2, label="fitted model")
+            ax.set_ylim(-0.05, 1.05)
+            ax.set_ylabel(ylabel or f"P(y = {format_number(positive)})")
+        elif classifier:
+            for k, label in enumerate(model.classes_):
+                line, = ax.plot(grid[:, 0], model.predict_proba(grid)[:, k], lw=2,
+                                label=f"P(y = {format_number(label)})")
+                ax.scatter(x[y == label], np.full(int(np.sum(y == label)), -0.04), s=18,
+                           color=line.get_color(), zorder=3)
+            ax.set_ylabel(ylabel or "probability")
+        else:
+            ax.scatter(x, y, s=18, label="data", zorder=3)
+            ax.plot(grid[:, 0], model.predict(grid), lw=2, label="fitted model")
+            ax.set_ylabel(ylabel or "y")
+        if predicted:
+            shown = (model.predict_proba(X)[:, 1] if classifier and model.classes_.shape[0] == 2
+                     else model.predict(X))
+            ax.scatter(x, shown, marker="x", s=30, label="predicted", zorder=4)
+        ax.set_xlabel(xlabel or _feature_name(model, 0))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", frameon=False)
+    _finish(ax, path)
+    return ax
+
+
+def _history_of(source: Any) -> tuple[Mapping[str, Any], list[str] | None]:
+    """The history dict of a MinimizeResult, a fitted estimator or a dict, and feature names."""
+    if isinstance(source, Mapping):
+        return source, None
+    if hasattr(source, "history_"):
+        names = getattr(source, "feature_names_in_", None)
+        return source.history_, None if names is None else [str(n) for n in names]
+    if hasattr(source, "history"):
+        return source.history, None
+    raise TypeError(f"plot_history takes a history dict, a MinimizeResult or a fitted tapegrad "
+                    f"model; got {type(source).__name__}")
+
+
+def plot_history(source: Any, true_values: Mapping[str, Any] | None = None, *, axes: Any = None,
+                 path: str | os.PathLike[str] | None = None, title: str | None = None
+                 ) -> tuple[Any, Any]:
+    """The loss per step on a log axis (left) and every parameter per step (right).
+
+    ``source`` is a history dict (``{"loss": ..., name: values per step}``), a
+    ``MinimizeResult`` or a fitted tapegrad model. ``true_values`` maps parameter names to known
+    values, drawn as dashed lines in the parameter's colour. ``axes`` is a pair of Axes to draw
+    on. Returns the pair (loss Axes, parameter Axes).
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.plot import plot_history
+    >>> w = tf.Variable(0.0, name="w")
+    >>> result = tf.minimize(lambda: (w - 3.0) ** 2, w, learning_rate=0.1)
+    >>> loss_ax, w_ax = plot_history(result, {"w": 3.0})  # doctest: +SKIP
+    """
+    history, feature_names = _history_of(source)
+    if axes is None:
+        axes = _pyplot().subplots(1, 2, figsize=(10, 4))[1]
+    loss_ax, param_ax = axes
+    loss = np.asarray(history["loss"], dtype=np.float64)
+    steps = np.arange(loss.shape[0])
+    loss_ax.plot(steps, loss, lw=1.5)
+    if np.all(loss > 0):
+        loss_ax.set_yscale("log")
+    loss_ax.set_xlabel("step")
+    loss_ax.set_ylabel("loss" + (" (log scale)" if np.all(loss > 0) else ""))
+    truths = dict(true_values or {})
+    unknown = set(truths) - set(history)
+    if unknown:
+        raise ValueError(f"true_values names {sorted(unknown)}, which the history does not have; "
+                         f"it has {sorted(k for k in history if k != 'loss')}")
+    for name, values in history.items():
+        if name == "loss":
+            continue
+        values = np.asarray(values, dtype=np.float64).reshape(loss.shape[0], -1)
+        truth = (None if name not in truths
+                 else np.broadcast_to(np.asarray(truths[name], np.float64).reshape(-1),
+                                      values.shape[1:]))
+        for j in range(values.shape[1]):
+            label = name if values.shape[1] == 1 else f"{name}[{j}]"
+            if name == "coef" and feature_names and values.shape[1] == len(feature_names):
+                label = f"coef {feature_names[j]}"
+            line, = param_ax.plot(steps, values[:, j], lw=1.5, label=label)
+            if truth is not None:
+                param_ax.axhline(truth[j], color=line.get_color(), ls="--", lw=1)
+    param_ax.set_xlabel("step")
+    param_ax.set_ylabel("value" + (" (dashed: true value)" if truths else ""))
+    param_ax.legend(loc="best", frameon=False, fontsize="small")
+    if title:
+        loss_ax.figure.suptitle(title)
+    _finish(loss_ax, path)
+    return loss_ax, param_ax
+
+
+def plot_decision_boundary(model: Any, X: Any, y: Any, *, resolution: int = 200,
+                           ax: Any = None, path: str | os.PathLike[str] | None = None,
+                           title: str | None = None) -> Any:
+    """A two-feature classifier's predicted class over the plane, with the data on top.
+
+    Binary models also shade the probability of the second class and draw the 0.5 contour.
+
+    >>> import numpy as np
+    >>> from tapegrad.models import LogisticRegression
+    >>> from tapegrad.plot import plot_decision_boundary
+    >>> X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]); y = [0, 1, 1, 0]
+    >>> ax = plot_decision_boundary(LogisticRegression().fit(X, y), X, y)  # doctest: +SKIP
+    """
+    X = np.asarray(X)
+    y = np.asarray(y).reshape(-1)
+    if not hasattr(model, "predict_proba") or getattr(model, "n_features_in_", None) != 2:
+        raise ValueError("plot_decision_boundary needs a fitted classifier with exactly two "
+                         "features")
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"plot_decision_boundary needs X with two columns; got shape {X.shape}")
+    ax = _axes(ax, figsize=(6, 5))
+    gx = np.linspace(*_span(X[:, 0], None), resolution, dtype=X.dtype)
+    gy = np.linspace(*_span(X[:, 1], None), resolution, dtype=X.dtype)
+    xx, yy = np.meshgrid(gx, gy)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    classes = model.classes_
+    if classes.shape[0] == 2:
+        p = model.predict_proba(grid)[:, 1].reshape(xx.shape)
+        shade = ax.contourf(xx, yy, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.4)
+        ax.contour(xx, yy, p, levels=[0.5], colors="black", linewidths=1.5)
+        ax.figure.colorbar(shade, ax=ax, label=f"P(y = {format_number(classes[1])})")
+        colors = ["tab:blue", "tab:red"]
+    else:
+        index = np.searchsorted(classes, model.predict(grid)).reshape(xx.shape)
+        ax.contourf(xx, yy, index, levels=np.arange(classes.shape[0] + 1) - 0.5, cmap="tab10",
+                    vmin=0, vmax=9, alpha=0.3)
+        colors = [_pyplot().get_cmap("tab10")(k % 10) for k in range(classes.shape[0])]
+    for k, label in enumerate(classes):
+        mask = y == label
+        ax.scatter(X[mask, 0], X[mask, 1], s=24, color=colors[k], edgecolor="white",
+                   linewidth=0.8, label=f"y = {format_number(label)}")
+    ax.set_xlabel(_feature_name(model, 0))
+    ax.set_ylabel(_feature_name(model, 1))
+    ax.legend(loc="best", frameon=False)
+    if title:
+        ax.set_title(title)
+    _finish(ax, path)
+    return ax
+
+
+__all__ = ["plot_fit", "plot_history", "plot_decision_boundary"]

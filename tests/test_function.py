@@ -1,0 +1,236 @@
+"""tapegrad.function: traced functions give eager's results, retrace by TensorFlow's rules."""
+
+import numpy as np
+import pytest
+
+import tapegrad as tf
+
+
+def _linear_step(w, b, lr=0.05):
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(w * x + b - y))
+        gw, gb = tape.gradient(loss, [w, b])
+        w.assign_sub(lr * gw)
+        b.assign_sub(lr * gb)
+        return loss
+    return step
+
+
+def _data(n=100, seed=0):
+    rng = np.random.default_rng(seed)
+    x = (2 * rng.random(n)).astype(np.float32)
+    return tf.constant(x), tf.constant(3 * x + 4 + 0.5 * rng.random(n).astype(np.float32))
+
+
+def test_traced_training_matches_eager_bit_for_bit():
+    x, y = _data()
+    eager_vars = [tf.Variable(0.0), tf.Variable(0.0)]
+    traced_vars = [tf.Variable(0.0), tf.Variable(0.0)]
+    eager = _linear_step(*eager_vars)
+    traced = tf.function(_linear_step(*traced_vars))
+    for _ in range(300):
+        a, b = eager(x, y), traced(x, y)
+        assert a.numpy() == b.numpy()
+    assert [v.numpy() for v in eager_vars] == [v.numpy() for v in traced_vars]
+    assert abs(float(traced_vars[0]) - 3.0) < 0.1 and traced.experimental_get_tracing_count() == 1
+
+
+def test_signatures_retrace():
+    calls = []
+
+    @tf.function
+    def f(x, scale):
+        calls.append(1)  # a Python side effect: it runs while tracing only
+        return x * scale
+
+    assert float(f(tf.constant(2.0), 3.0)) == 6.0
+    assert float(f(tf.constant(5.0), 3.0)) == 15.0  # same signature: replayed
+    assert f(tf.constant([1.0, 2.0]), 3.0).numpy().tolist() == [3.0, 6.0]  # new shape
+    assert float(f(tf.constant(2.0), 4.0)) == 8.0  # new Python value
+    assert float(f(tf.constant(2.0, tf.float64), 4.0)) == 8.0  # new dtype
+    assert f.experimental_get_tracing_count() == 4 and len(calls) == 4
+    assert f(np.array([1.0, 2.0]), 2.0).dtype == tf.float64  # a NumPy argument is a tensor
+
+
+def test_reduce_retracing_runs_new_shapes_eagerly():
+    @tf.function(reduce_retracing=True)
+    def f(x):
+        return tf.reduce_sum(x * x)
+
+    assert float(f(tf.constant([1.0, 2.0]))) == 5.0
+    assert float(f(tf.constant([1.0, 2.0, 3.0]))) == 14.0
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_variables_are_captured_by_reference():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def bump(x):
+        v.assign_add(x)
+        v.assign(v * 2.0)
+        return v.read_value()
+
+    assert float(bump(tf.constant(1.0))) == 4.0
+    assert float(bump(tf.constant(1.0))) == 10.0 and float(v) == 10.0
+    v.assign(0.0)  # an eager write between calls is seen by the next call
+    assert float(bump(tf.constant(3.0))) == 6.0
+
+
+def test_random_ops_draw_fresh_numbers_each_call():
+    @tf.function
+    def noise():
+        return tf.random.normal((3,))
+
+    a, b = noise(), noise()
+    assert a.shape == (3,) and not np.array_equal(a.numpy(), b.numpy())
+
+
+def test_constants_fold_and_dead_values_drop():
+    @tf.function
+    def f(x):
+        unused = tf.exp(x) * 100.0  # noqa: F841 - dropped from the plan
+        c = tf.constant(2.0) * tf.constant(3.0) + 1.0  # known while tracing: folded
+        return x * c
+
+    assert float(f(tf.constant(2.0))) == 14.0
+    source = next(iter(f._plans.values())).source
+    assert "exp" not in source and source.count(" = ") == 1
+
+
+def test_nested_functions_and_structures():
+    @tf.function
+    def inner(x):
+        return x + 1.0
+
+    @tf.function
+    def outer(x):
+        return {"double": inner(x) * 2.0, "pair": (x, inner(x))}
+
+    out = outer(tf.constant(1.0))
+    assert float(out["double"]) == 4.0 and [float(t) for t in out["pair"]] == [1.0, 2.0]
+    assert inner.experimental_get_tracing_count() == 0  # inlined into outer's trace
+
+
+def test_returns_variables_and_python_values():
+    v = tf.Variable(2.0)
+
+    @tf.function
+    def f(x):
+        v.assign_add(x)
+        return v, "done", 3
+
+    out = f(tf.constant(1.0))
+    assert out[0] is v and out[1:] == ("done", 3) and float(v) == 3.0
+
+
+def test_inside_a_tape_the_function_runs_eagerly_and_gradients_flow():
+    @tf.function
+    def cube(x):
+        return x * x * x
+
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = cube(x)
+    assert float(tape.gradient(y, x)) == 27.0
+
+
+def test_persistent_tape_and_higher_order_inside_a_function():
+    w = tf.Variable(2.0)
+
+    @tf.function
+    def f(x):
+        with tf.GradientTape(persistent=True) as outer:
+            with tf.GradientTape() as inner:
+                y = w * w * x
+            dy = inner.gradient(y, w)
+        d2y = outer.gradient(dy, w)
+        dx = outer.gradient(y, w)
+        return dy, d2y, dx
+
+    for x in (1.0, 3.0):
+        got = [float(t) for t in f(tf.constant(x))]
+        assert got == [4.0 * x, 2.0 * x, 4.0 * x]
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_jacobian_inside_a_function():
+    @tf.function
+    def jac(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * x
+        return tape.jacobian(y, x)
+
+    assert jac(tf.constant([1.0, 2.0])).numpy().tolist() == [[2.0, 0.0], [0.0, 4.0]]
+    assert jac(tf.constant([3.0, 4.0])).numpy().tolist() == [[6.0, 0.0], [0.0, 8.0]]
+
+
+def test_methods_and_input_signature():
+    class Model:
+        def __init__(self):
+            self.w = tf.Variable(2.0)
+
+        @tf.function(input_signature=[tf.TensorSpec(shape=[None], dtype=tf.float32)])
+        def __call__(self, x):
+            return x * self.w
+
+    a, b = Model(), Model()
+    b.w.assign(10.0)
+    assert a(tf.constant([1.0])).numpy().tolist() == [2.0]
+    assert b(tf.constant([1.0, 2.0])).numpy().tolist() == [10.0, 20.0]
+    with pytest.raises(TypeError, match="input_signature"):
+        a(tf.constant([1], tf.int32))
+
+
+def test_errors_surface_while_tracing():
+    @tf.function
+    def bad(x):
+        return x + tf.constant([1.0, 2.0, 3.0])
+
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Incompatible shapes"):
+        bad(tf.constant([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("make", [lambda: tf.optimizers.SGD(0.001, momentum=0.9),
+                                  lambda: tf.optimizers.Adam(0.05),
+                                  lambda: tf.optimizers.Nadam(0.05),
+                                  lambda: tf.keras.optimizers.RMSprop(0.01, centered=True),
+                                  lambda: tf.optimizers.Adam(
+                                      tf.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5))])
+def test_optimizer_steps_trace_and_match_eager(make):
+    x, y = _data(20)
+    runs = []
+    for traced in (False, True):
+        w, b, opt = tf.Variable([0.5]), tf.Variable(0.0), make()
+
+        def step(x, y, w=w, b=b, opt=opt):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.square(w * x + b - y))
+            opt.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+            return loss
+
+        f = tf.function(step) if traced else step
+        losses = [float(f(x, y)) for _ in range(30)]
+        runs.append((losses, w.numpy().tolist(), float(b), int(opt.iterations)))
+    assert runs[0] == runs[1] and runs[1][3] == 30
+
+
+def test_run_functions_eagerly():
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(1)
+        return x + 1.0
+
+    tf.config.run_functions_eagerly(True)
+    try:
+        assert [float(f(tf.constant(1.0))) for _ in range(3)] == [2.0] * 3
+        assert len(calls) == 3 and f.experimental_get_tracing_count() == 0
+    finally:
+        tf.config.run_functions_eagerly(False)
+    f(tf.constant(1.0))
+    f(tf.constant(1.0))
+    assert len(calls) == 4 and f.experimental_get_tracing_count() == 1
