@@ -208,7 +208,11 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
             raise invalid_argument(f"'axis'[{axes.index(a)}] = {a} is out of valid range [0, "
                                    f"{ndim}) for shape {list(np.shape(x._value))} [Op:ReverseV2] "
                                    "name: ")
-    return tape.apply(REVERSE, (x,), (tuple(a % ndim for a in axes),))
+    axes = tuple(a % ndim for a in axes)
+    if len(set(axes)) != len(axes):
+        raise invalid_argument(f"'axis' {list(axes)} specifies an axis more than once "
+                               "[Op:ReverseV2] name: ")
+    return tape.apply(REVERSE, (x,), (axes,))
 
 
 # ----- joining and splitting -----
