@@ -255,6 +255,9 @@ class Function:
                  input_signature: Sequence[TensorSpec] | None = None,
                  reduce_retracing: bool = False) -> None:
         self.python_function = python_function
+        if input_signature is not None and not isinstance(input_signature, (list, tuple)):
+            raise TypeError(f"input_signature must be a list or tuple of TensorSpec, got "
+                            f"{input_signature!r}")
         self.input_signature = None if input_signature is None else list(input_signature)
         self.reduce_retracing = reduce_retracing
         self._plans: dict[Any, _Plan] = {}
