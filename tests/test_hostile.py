@@ -400,6 +400,8 @@ def test_integer_arguments_are_checked(call: Callable[[tf.Tensor], Any]) -> None
     (lambda: tf.linalg.det(tf.eye(2, dtype=tf.float16)), InvalidArgumentError, "half"),
     (lambda: tf.math.softplus(tf.constant([1j])), InvalidArgumentError, "complex128"),
     (lambda: tf.pad(tf.ones(2), [[1, 2], [3]]), InvalidArgumentError, "2 columns"),
+    (lambda: tf.minimize(tf.float64, tf.Variable(1.0)), TypeError, "fn() that returns"),
+    (lambda: tf.minimize(lambda: tf.constant(1.0), tf.float32), TypeError, "list of Variables"),
     (lambda: tf.function(lambda x: x, input_signature=tf.float32), TypeError, "input_signature"),
     (lambda: tf.reverse(tf.ones((2, 2)), [0, -2]), InvalidArgumentError, "more than once"),
 ])

@@ -206,8 +206,11 @@ def minimize(fn: Callable[[], Any], variables: Variable | Sequence[Variable], op
     >>> r.converged, round(float(w), 3), round(float(b), 3)
     (True, 2.0, 1.0)
     """
+    if not callable(fn):
+        raise TypeError(f"minimize needs a function fn() that returns the loss, got {fn!r}")
     single = isinstance(variables, Variable)
-    var_list = [variables] if single else list(variables)
+    var_list = [variables] if single or not isinstance(variables, (list, tuple)) \
+        else list(variables)
     if not var_list or not all(isinstance(v, Variable) for v in var_list):
         raise TypeError("minimize needs a Variable or a list of Variables to adjust")
     if method not in METHODS:
