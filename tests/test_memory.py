@@ -124,7 +124,8 @@ def test_100000_step_training_loop_keeps_memory_flat() -> None:
     assert grown_blocks < 500, f"{grown_blocks} blocks more after 100,000 steps"
     # Then 10,000 steps under tracemalloc (6x slower), which counts bytes, NumPy buffers too:
     # one leaked byte per step would show as 10 kB.
-    tracemalloc.start()  # CPython's free lists are full by now (2,000 tuples of each size)
+    _train(3000, w, b, x, y)  # gc.collect emptied CPython's free lists: let them fill again
+    tracemalloc.start()
     try:
         _train(20, w, b, x, y)
         start = tracemalloc.get_traced_memory()[0]
