@@ -468,6 +468,13 @@ def test_reductions_of_empty_and_small_tensors(shape: list[int], data: st.DataOb
         np.testing.assert_array_equal(grad.numpy(), np.ones(shape))
 
 
+def _jacobian_of_nothing() -> tf.Tensor:
+    x = tf.Variable(tf.zeros((0,)))
+    with tf.GradientTape() as tape:
+        y = tf.reshape(x * 2.0, (0, 2))
+    return tape.jacobian(y, x)
+
+
 @pytest.mark.parametrize("call, want", [
     (lambda: tf.nn.softmax(tf.zeros((2, 0))), np.zeros((2, 0))),
     (lambda: tf.nn.log_softmax(tf.zeros((0, 3))), np.zeros((0, 3))),
@@ -484,6 +491,7 @@ def test_reductions_of_empty_and_small_tensors(shape: list[int], data: st.DataOb
     (lambda: tf.tile(tf.ones((2,)), [0]), np.zeros((0,))),
     (lambda: tf.stack(tf.ones((2, 3))), np.ones((2, 3))),  # TF: one tensor stacks to itself
     (lambda: tf.concat(3, 0), np.int32(3)),
+    (lambda: _jacobian_of_nothing(), np.zeros((0, 2, 0))),
 ])
 def test_degenerate_shapes_give_the_right_values(call: Callable[[], tf.Tensor],
                                                  want: Any) -> None:

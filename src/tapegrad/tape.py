@@ -553,9 +553,11 @@ def _one_hot(target: Tensor, index: tuple[int, ...]) -> Any:
 def _stack_rows(rows: list[Tensor | None], t_shape: tuple[int, ...], source: Tensor
                 ) -> Tensor | None:
     """Jacobian rows (one per target element) as one tensor of shape t_shape + source.shape."""
+    from .ops.array import reshape, stack, zeros, zeros_like
+    if not rows:  # an empty target: an empty Jacobian, as TensorFlow gives
+        return zeros(t_shape + np.shape(source._value), source.dtype)
     if all(r is None for r in rows):
         return None
-    from .ops.array import reshape, stack, zeros_like
     rows = [zeros_like(source) if r is None else r for r in rows]
     return reshape(stack(rows), t_shape + np.shape(source._value))
 
