@@ -304,7 +304,9 @@ def test_integer_sources_and_targets_get_none_as_in_tensorflow() -> None:
             k = i * 3
     assert tape.gradient(y, i) is None
     assert tape.gradient(k, x) is None
-    assert tape.gradient(y, [i, x], unconnected_gradients="zero")[0] is None  # not a float
+    zeros = tape.gradient(y, [i, x, tf.constant([True])], unconnected_gradients="zero")
+    assert zeros[0].dtype == tf.int32 and zeros[0].numpy().tolist() == [0, 0]  # TF: zeros_like
+    assert zeros[2].dtype == tf.bool and zeros[2].numpy().tolist() == [False]
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [1.0, 2.0])
 
 

@@ -405,7 +405,7 @@ class GradientTape:
             g = grads.get(k)
             value = s._value
             if g is None or value.dtype.kind not in "fc":
-                zero = unconnected is UnconnectedGradients.ZERO and value.dtype.kind in "fc"
+                zero = unconnected is UnconnectedGradients.ZERO  # any dtype: TF's zeros_like
                 results.append(wrap(np.zeros(value.shape, value.dtype)) if zero else None)
             elif raw:  # a NumPy scalar, not a 0-d array, for shape ()
                 results.append(wrap(g[()] if type(g) is np.ndarray and g.ndim == 0 else g))
