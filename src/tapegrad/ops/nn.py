@@ -33,9 +33,26 @@ def _tensor(x: Any) -> Tensor:
 
 _SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
 
-RELU = Primitive("Relu", lambda x: np.maximum(x, 0), lambda xp, g, ans, x: xp.where(ans > 0, g, 0))
+def _fused_gradient(name: str, rule: Any) -> Primitive:
+    """A piecewise-linear activation's gradient as one op, as TensorFlow's ReluGrad: linear in
+    the upstream gradient g, with a zero (not a missing) gradient for the features x.
+
+    ``rule(xp, g, x, *params)`` is the gradient. The zero gradient for x is TensorFlow's second
+    derivative of relu: nested tapes give 0 there, not None.
+    """
+    return Primitive(name, lambda g, x, *params: rule(np, g, x, *params),
+                     lambda xp, gg, ans, g, x, *params: rule(xp, gg, x, *params),
+                     lambda xp, gg, ans, g, x, *params: gg * 0)
+
+
+RELU_GRAD = _fused_gradient("ReluGrad", lambda xp, g, ans: xp.where(ans > 0, g, 0))
+RELU6_GRAD = _fused_gradient("Relu6Grad", lambda xp, g, x: xp.where((x > 0) & (x < 6), g, 0))
+LEAKY_RELU_GRAD = _fused_gradient("LeakyReluGrad",
+                                  lambda xp, g, x, alpha: xp.where(x > 0, g, g * alpha))
+RELU = Primitive("Relu", lambda x: np.maximum(x, 0),
+                 lambda xp, g, ans, x: xp.fused(RELU_GRAD, g, ans))
 RELU6 = Primitive("Relu6", lambda x: np.minimum(np.maximum(x, 0), 6),
-                  lambda xp, g, ans, x: xp.where((x > 0) & (x < 6), g, 0))
+                  lambda xp, g, ans, x: xp.fused(RELU6_GRAD, g, x))
 ELU = Primitive("Elu", lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))[()],
                 lambda xp, g, ans, x: xp.where(ans > 0, g, g * (ans + 1)))
 SELU = Primitive("Selu", lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(
@@ -61,7 +78,7 @@ def _leaky(x: Any, alpha: float) -> Any:
 
 
 LEAKY_RELU = Primitive("LeakyRelu", _leaky,
-                       lambda xp, g, ans, x, alpha: xp.where(x > 0, g, g * alpha))
+                       lambda xp, g, ans, x, alpha: xp.fused(LEAKY_RELU_GRAD, g, x, alpha))
 
 
 def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:

@@ -74,6 +74,9 @@ _ROWS: dict[str, tuple[Any, Any]] = {
         array.SCATTER_ADD, (g,), (indices, axis, shape))),
     "slice_grad": (array._slice_grad, lambda g, key, shape: tape.apply(
         array.SLICE_GRAD, (g,), (key, shape))),
+    # a gradient that is itself one op (nn.RELU_GRAD): its kernel, or the op on (g, x)
+    "fused": (lambda prim, g, x, *params: prim.kernel(g, x, *params),
+              lambda prim, g, x, *params: tape.apply(prim, (g, x), params)),
 }
 
 NUMPY = SimpleNamespace(**{name: forms[0] for name, forms in _ROWS.items()})

@@ -1,0 +1,41 @@
+"""What the TensorFlow differential fuzzer (test_fuzz_tf.py) found, kept as plain tests.
+
+Each expected value here was observed by running TensorFlow 2.21; these tests need only NumPy,
+so the behaviour stays pinned where TensorFlow is not installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import tapegrad as tf
+
+
+def _second_derivative(f: Callable[[Any], Any], x: tf.Variable) -> Any:
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = tf.reduce_sum(f(x))
+        g = inner.gradient(y, x)
+    return outer.gradient(g, x)
+
+
+@pytest.mark.parametrize("f", [tf.nn.relu, tf.nn.relu6, tf.nn.leaky_relu,
+                               lambda t: tf.nn.relu(t) * 2.0], ids=["relu", "relu6", "leaky_relu",
+                                                                    "relu*2"])
+def test_piecewise_linear_activations_have_a_zero_second_derivative(f: Any) -> None:
+    # TensorFlow's ReluGrad, Relu6Grad and LeakyReluGrad give the features a zero gradient, so
+    # nested tapes return zeros there (TF: [0, 0, 0, 0]), not None.
+    x = tf.Variable([-1.5, 0.5, 2.0, 7.0])
+    h = _second_derivative(f, x)
+    assert h is not None and h.dtype == tf.float32
+    np.testing.assert_array_equal(h.numpy(), np.zeros(4))
+
+
+def test_relu_first_derivative_is_unchanged() -> None:
+    x = tf.Variable([-1.5, 0.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.nn.relu(x) * tf.constant([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [0.0, 0.0, 3.0])
