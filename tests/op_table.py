@@ -183,7 +183,8 @@ UNARY: list[Op] = [
     Op("relu", tf.nn.relu, lambda x: np.maximum(x, 0), UNARY_SHAPES, away_from_zero),
     Op("relu6", tf.nn.relu6, lambda x: np.clip(x, 0, 6), UNARY_SHAPES, relu6_range),
     Op("leaky_relu", lambda x: tf.nn.leaky_relu(x, alpha=0.3),
-       lambda x: np.where(x > 0, x, 0.3 * x), UNARY_SHAPES, away_from_zero),
+       # TensorFlow's alpha is a float32 attribute, in float64 computations too
+       lambda x: np.where(x > 0, x, float(np.float32(0.3)) * x), UNARY_SHAPES, away_from_zero),
     Op("elu", tf.nn.elu, _elu, UNARY_SHAPES, away_from_zero),
     Op("selu", tf.nn.selu, lambda x: SELU_S * np.where(x > 0, x, SELU_A * np.expm1(x)),
        UNARY_SHAPES, away_from_zero),

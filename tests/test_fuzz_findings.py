@@ -39,3 +39,13 @@ def test_relu_first_derivative_is_unchanged() -> None:
     with tf.GradientTape() as tape:
         y = tf.reduce_sum(tf.nn.relu(x) * tf.constant([1.0, 2.0, 3.0]))
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [0.0, 0.0, 3.0])
+
+
+def test_leaky_relu_alpha_is_a_float32_attribute_as_in_tensorflow() -> None:
+    # TF: tf.nn.leaky_relu(tf.constant([-1.0], tf.float64), alpha=0.3) = [-0.30000001192092896]
+    x = tf.constant([-1.0], tf.float64)
+    assert tf.nn.leaky_relu(x, alpha=0.3).numpy().tolist() == [-0.30000001192092896]
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.nn.leaky_relu(x, alpha=0.3)
+    assert tape.gradient(y, x).numpy().tolist() == [0.30000001192092896]

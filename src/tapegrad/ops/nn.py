@@ -90,7 +90,8 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Te
     """
     x = _tensor(features)
     check_kind(LEAKY_RELU, x, "f")
-    return tape.apply(LEAKY_RELU, (x,), (float(alpha),))
+    # TensorFlow's alpha is a float32 attribute, in float64 computations too
+    return tape.apply(LEAKY_RELU, (x,), (float(np.float32(float(alpha))),))
 
 
 def silu(features: Any, beta: float = 1.0, name: str | None = None) -> Tensor:
