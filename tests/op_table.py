@@ -387,8 +387,10 @@ NN: list[Op] = [
        lambda x: -_log_softmax(x)[[0, 1], [2, 0]], [((2, 3),)]),
     Op("l2_normalize", lambda x: tf.math.l2_normalize(x, axis=-1),
        lambda x: x / np.linalg.norm(x, axis=-1, keepdims=True), [((2, 3),)]),
+    # TensorFlow's variance is around stop_gradient(mean): its second derivative is not the
+    # variance's (tests/test_fuzz_findings.py pins TensorFlow's)
     Op("moments", lambda x: tf.nn.moments(x, axes=[0]),
-       lambda x: [np.mean(x, 0), np.var(x, 0)], [((3, 2),)]),
+       lambda x: [np.mean(x, 0), np.var(x, 0)], [((3, 2),)], order2=False),
     Op("bias_add", tf.nn.bias_add, lambda v, b: v + b, [((2, 3), (3,))]),
 ]
 

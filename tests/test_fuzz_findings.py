@@ -49,3 +49,23 @@ def test_leaky_relu_alpha_is_a_float32_attribute_as_in_tensorflow() -> None:
         tape.watch(x)
         y = tf.nn.leaky_relu(x, alpha=0.3)
     assert tape.gradient(y, x).numpy().tolist() == [0.30000001192092896]
+
+
+def test_moments_second_derivative_is_tensorflows() -> None:
+    # TF's moments takes the variance around stop_gradient(mean): same first derivatives as
+    # reduce_variance, different second ones. Observed in TF 2.21 for this program: the
+    # Hessian-vector product [[0.7175362, -0.6579268]] * 3 rows.
+    x = tf.Variable([[0.3, -1.2], [0.8, 0.4], [-0.5, 1.1]])
+    w_mean, w_var = tf.constant([0.5, -1.0]), tf.constant([1.2, -0.7])
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            mean, variance = tf.nn.moments(x, axes=[0])
+            loss = tf.reduce_sum(mean * w_mean) + tf.reduce_sum(variance * w_var)
+        g = inner.gradient(loss, x)
+        total = tf.reduce_sum(g * 0.75)
+    h = outer.gradient(total, x)
+    # d/dx of sum(0.75 * w_var * 2 (x - stop(mean)) / n) = 0.75 * w_var * 2 / n per entry
+    np.testing.assert_allclose(h.numpy(), np.tile(0.75 * np.array([1.2, -0.7]) * 2 / 3, (3, 1)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(mean.numpy(), [0.2, 0.1], rtol=1e-6)
+    np.testing.assert_allclose(variance.numpy(), np.var(x.numpy(), axis=0), rtol=1e-6)

@@ -20,9 +20,21 @@ from ..errors import invalid_argument
 from ..tape import Primitive
 from ..tensor import Tensor, as_int, convert_to_tensor
 from .array import reshape
-from .math import add, cast, check_kind, maximum, multiply, operands, rsqrt, sigmoid, unary
+from .math import (
+    add,
+    cast,
+    check_kind,
+    maximum,
+    multiply,
+    operands,
+    rsqrt,
+    sigmoid,
+    squared_difference,
+    stop_gradient,
+    unary,
+)
 from .random import uniform
-from .reduce import normalize_axes, reduce_mean, reduce_sum, reduce_variance
+from .reduce import normalize_axes, reduce_mean, reduce_sum
 
 
 def _tensor(x: Any) -> Tensor:
@@ -310,12 +322,21 @@ def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False,
             name: str | None = None) -> tuple[Tensor, Tensor]:
     """The mean and variance of ``x`` over ``axes``.
 
+    As in TensorFlow, the variance is taken around ``stop_gradient(mean)``: the same values and
+    first derivatives as ``reduce_variance``, and TensorFlow's second derivatives.
+
     >>> import tapegrad as tf
     >>> [float(m) for m in tf.nn.moments(tf.constant([1.0, 2.0, 3.0, 4.0]), axes=[0])]
     [2.5, 1.25]
     """
     x = _tensor(x)
-    return reduce_mean(x, axes, keepdims), reduce_variance(x, axes, keepdims)
+    mean = reduce_mean(x, axes, keepdims=True)
+    variance = reduce_mean(squared_difference(x, stop_gradient(mean)), axes, keepdims=True)
+    if keepdims:
+        return mean, variance
+    kept = normalize_axes(axes, x._value.ndim, "Mean")
+    shape = [n for i, n in enumerate(np.shape(x._value)) if kept is not None and i not in kept]
+    return reshape(mean, shape), reshape(variance, shape)
 
 
 def bias_add(value: Any, bias: Any, data_format: str | None = None,
