@@ -69,3 +69,12 @@ def test_moments_second_derivative_is_tensorflows() -> None:
                                rtol=1e-6)
     np.testing.assert_allclose(mean.numpy(), [0.2, 0.1], rtol=1e-6)
     np.testing.assert_allclose(variance.numpy(), np.var(x.numpy(), axis=0), rtol=1e-6)
+
+
+def test_a_reshape_to_the_same_shape_is_a_new_tensor_under_a_tape() -> None:
+    # TF: gradient(reshape(c), c) is None for an unwatched constant c (and 1 for c itself)
+    c = tf.constant([[1.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reshape(c, (1, 1))
+    assert tape.gradient([y], [c]) == [None]
+    assert tape.gradient(c, c).numpy().tolist() == [[1.0]]

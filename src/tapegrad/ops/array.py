@@ -71,8 +71,8 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
                                f"requested shape {wanted} [Op:Reshape] name: ")
     if -1 in shape:
         shape = tuple(size // known if d == -1 else d for d in shape)
-    if shape == np.shape(x._value) and type(x) is Tensor:
-        return x
+    if shape == np.shape(x._value) and type(x) is Tensor and not tape.recording:
+        return x  # under a tape a new tensor, as in TF: gradient(reshape(c), c) is None
     return tape.apply(RESHAPE, (x,), (shape,))
 
 
