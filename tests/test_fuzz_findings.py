@@ -78,3 +78,21 @@ def test_a_reshape_to_the_same_shape_is_a_new_tensor_under_a_tape() -> None:
         y = tf.reshape(c, (1, 1))
     assert tape.gradient([y], [c]) == [None]
     assert tape.gradient(c, c).numpy().tolist() == [[1.0]]
+
+
+@pytest.mark.parametrize("f, want", [
+    (tf.sqrt, [0.25, 0.0]), (tf.math.rsqrt, [-0.0625, 0.0]), (tf.math.reciprocal, [-0.0625, 0.0]),
+    (tf.math.reduce_std, [0.5, -0.5]),
+    # ops without TF's rule keep the NaN of 0 · inf, as TensorFlow's do
+    (lambda t: 1.0 / t, [-0.0625, np.nan]), (lambda t: t ** 0.5, [0.25, np.nan]),
+], ids=["sqrt", "rsqrt", "reciprocal", "reduce_std", "1/x", "x**0.5"])
+def test_a_zero_upstream_gradient_at_a_pole_stays_zero_as_in_tensorflow(f: Any,
+                                                                      want: list[float]) -> None:
+    # TF's SqrtGrad, RsqrtGrad and ReciprocalGrad return 0 where the upstream gradient is 0
+    # (mul_no_nan): the unused entry at x = 0 gets 0, not 0 · inf = NaN. Values from TF 2.21.
+    x = tf.constant([4.0, 0.0])
+    with np.errstate(all="ignore"), tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(f(x) * tf.constant([1.0, 0.0]))
+        g = tape.gradient(y, x)
+    np.testing.assert_array_equal(g.numpy(), want)

@@ -225,8 +225,15 @@ def _zero_rule(xp: Any, g: Any, ans: Any, x: Any) -> Any:
 NEG = Primitive("Neg", operator.neg, lambda xp, g, ans, x: -g)
 ABS = Primitive("Abs", np.abs, lambda xp, g, ans, x: g * xp.sign(x))
 SQUARE = Primitive("Square", lambda x: x * x, lambda xp, g, ans, x: g * 2 * x)
-SQRT = Primitive("Sqrt", np.sqrt, lambda xp, g, ans, x: g * 0.5 / ans)
-RSQRT = Primitive("Rsqrt", lambda x: 1 / np.sqrt(x), lambda xp, g, ans, x: g * -0.5 * ans ** 3)
+def _no_nan(xp: Any, g: Any, grad: Any) -> Any:
+    """``grad`` with 0 wherever the upstream gradient ``g`` is 0: TensorFlow's SqrtGrad,
+    RsqrtGrad and ReciprocalGrad (mul_no_nan), so an unused entry at x = 0 stays 0, not NaN."""
+    return xp.where(g == 0, 0, grad)
+
+
+SQRT = Primitive("Sqrt", np.sqrt, lambda xp, g, ans, x: _no_nan(xp, g, g * 0.5 / ans))
+RSQRT = Primitive("Rsqrt", lambda x: 1 / np.sqrt(x),
+                  lambda xp, g, ans, x: _no_nan(xp, g, g * -0.5 * ans ** 3))
 EXP = Primitive("Exp", np.exp, lambda xp, g, ans, x: g * ans)
 EXPM1 = Primitive("Expm1", np.expm1, lambda xp, g, ans, x: g * (ans + 1))
 LOG = Primitive("Log", np.log, lambda xp, g, ans, x: g / x)
@@ -243,7 +250,8 @@ TANH = Primitive("Tanh", np.tanh, lambda xp, g, ans, x: g * (1 - ans * ans))
 SIGMOID = Primitive("Sigmoid", lambda x: _sigmoid(x), lambda xp, g, ans, x: g * ans * (1 - ans))
 SOFTPLUS = Primitive("Softplus", lambda x: np.logaddexp(0, x),
                      lambda xp, g, ans, x: g * xp.sigmoid(x))
-RECIPROCAL = Primitive("Reciprocal", lambda x: 1 / x, lambda xp, g, ans, x: -g * ans * ans)
+RECIPROCAL = Primitive("Reciprocal", lambda x: 1 / x,
+                       lambda xp, g, ans, x: _no_nan(xp, g, -g * ans * ans))
 SIGN = Primitive("Sign", np.sign, _zero_rule)
 ROUND = Primitive("Round", np.round)  # no gradient, as in TensorFlow
 FLOOR = Primitive("Floor", np.floor)
