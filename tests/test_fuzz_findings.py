@@ -96,3 +96,22 @@ def test_a_zero_upstream_gradient_at_a_pole_stays_zero_as_in_tensorflow(f: Any,
         y = tf.reduce_sum(f(x) * tf.constant([1.0, 0.0]))
         g = tape.gradient(y, x)
     np.testing.assert_array_equal(g.numpy(), want)
+
+
+@pytest.mark.parametrize("f", [tf.round, tf.floor, tf.math.ceil,
+                               lambda t: tf.math.floordiv(t, 2.0)],
+                         ids=["round", "floor", "ceil", "floordiv"])
+def test_outputs_of_ops_without_gradient_are_tensors_the_tape_knows(f: Any) -> None:
+    # TF records Round, Floor, Ceil and FloorDiv: the gradient with respect to their output is
+    # defined (the straight-through estimator uses it), the one through them is None.
+    x = tf.Variable([1.3, -2.7])
+    with tf.GradientTape(persistent=True) as tape:
+        y = f(x)
+        z = y * 3.0
+    assert tape.gradient(z, y).numpy().tolist() == [3.0, 3.0]
+    assert tape.gradient(z, x) is None
+    assert tape.gradient(z, x, unconnected_gradients="zero").numpy().tolist() == [0.0, 0.0]
+    with tf.GradientTape() as tape:  # stop_gradient's output, though, is not recorded (TF)
+        y = tf.stop_gradient(x)
+        z = y * 3.0
+    assert tape.gradient(z, y) is None

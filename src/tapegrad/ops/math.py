@@ -172,7 +172,10 @@ MUL = Primitive("Mul", operator.mul, lambda xp, g, ans, x, y: g * y,
                 lambda xp, g, ans, x, y: g * x)
 DIV = Primitive("RealDiv", _realdiv, lambda xp, g, ans, x, y: g / y,
                 lambda xp, g, ans, x, y: g * (-x / y / y))
-FLOORDIV = Primitive("FloorDiv", _int_div_guard(operator.floordiv))
+# No gradient, but recorded (None rules), as TensorFlow records them: their output is a tensor
+# the tape knows, so gradient(loss, tf.round(x)) is the gradient at the rounded value (the
+# straight-through estimator's), not None.
+FLOORDIV = Primitive("FloorDiv", _int_div_guard(operator.floordiv), None, None)
 FLOORMOD = Primitive("FloorMod", _int_div_guard(operator.mod), lambda xp, g, ans, x, y: g,
                      lambda xp, g, ans, x, y: -g * xp.floor(x / y))
 POW = Primitive("Pow", _pow, lambda xp, g, ans, x, y: g * y * x ** (y - 1), _pow_grad_exponent)
@@ -253,9 +256,9 @@ SOFTPLUS = Primitive("Softplus", lambda x: np.logaddexp(0, x),
 RECIPROCAL = Primitive("Reciprocal", lambda x: 1 / x,
                        lambda xp, g, ans, x: _no_nan(xp, g, -g * ans * ans))
 SIGN = Primitive("Sign", np.sign, _zero_rule)
-ROUND = Primitive("Round", np.round)  # no gradient, as in TensorFlow
-FLOOR = Primitive("Floor", np.floor)
-CEIL = Primitive("Ceil", np.ceil)
+ROUND = Primitive("Round", np.round, None)  # no gradient, but recorded: see FLOORDIV
+FLOOR = Primitive("Floor", np.floor, None)
+CEIL = Primitive("Ceil", np.ceil, None)
 
 
 def _sigmoid(x: Any) -> Any:
