@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys as _sys
 from typing import Any
 
-from . import errors, linalg, math, nest, nn, random  # noqa: E402 - the namespaces re-export the ops above
+from . import errors, keras, linalg, math, nest, nn, optimizers, random  # noqa: E402 - the namespaces re-export the ops above
 from .dtypes import (
     DType,
     as_dtype,
@@ -176,5 +176,6 @@ __all__ = [
     # linear algebra and clipping
     "clip_by_global_norm", "clip_by_norm", "einsum", "matmul", "norm", "tensordot",
     # namespaces and helpers
-    "errors", "linalg", "math", "nest", "nn", "random", "executing_eagerly", "print",
+    "errors", "keras", "linalg", "math", "nest", "nn", "optimizers", "random",
+    "executing_eagerly", "print",
 ]
