@@ -265,20 +265,23 @@ def _scale(results: dict[str, Any], peers: list[str]) -> list[str]:
                   "Each peer in a fresh process: X made as a NumPy array, then the program "
                   "built (its copy of X, if it makes one) and two steps run. *RSS* is the rise "
                   "of the resident-set high-water mark (reset through /proc/self/clear_refs); "
-                  "*tracemalloc* the peak of NumPy-backed allocations.", ""]
+                  "*tracemalloc* the peak of NumPy-backed allocations; *kept by building* is "
+                  "what the program held before its first step (tracemalloc where it sees the "
+                  "peer, else RSS): for most peers, their own copy of X.", ""]
         table = []
         for p in peers:
             m = memory["peers"].get(p)
             if m is None:
                 continue
             if "x_bytes" not in m:
-                table.append([_title(p), m.get("skip") or f"error: {m.get('error')}", ""])
+                table.append([_title(p), m.get("skip") or f"error: {m.get('error')}", "", ""])
                 continue
             x = m["x_bytes"]
             table.append([_title(p),
                           f"{m['rss_extra'] / x:.2f}× X" if "rss_extra" in m else "",
-                          f"{m['traced_peak'] / x:.2f}× X" if "traced_peak" in m else ""])
-        lines += _table(["peer", "RSS", "tracemalloc"], table)
+                          f"{m['traced_peak'] / x:.2f}× X" if "traced_peak" in m else "",
+                          f"{m['built'] / x:.2f}× X"])
+        lines += _table(["peer", "RSS", "tracemalloc", "kept by building"], table)
     return lines
 
 

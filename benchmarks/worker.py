@@ -247,10 +247,12 @@ def memory(peer: str, rows: int) -> dict[str, Any]:
     if traced:
         tracemalloc.start()
     read_params, train_step = peers.build(peer, module, "7", data)
+    # what building kept (a framework's own copy of X), apart from the steps' temporaries
+    built = tracemalloc.get_traced_memory()[0] if traced else _status("VmRSS") - baseline
     for _ in range(2):
         np.asarray(train_step())
     read_params()
-    result: dict[str, Any] = {"x_bytes": data.x.nbytes}
+    result: dict[str, Any] = {"x_bytes": data.x.nbytes, "built": built}
     if traced:
         result["traced_peak"] = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
