@@ -149,9 +149,17 @@ def summarise(runs: list[dict[str, Any]], value: str) -> dict[str, Any]:
 
 
 def time_imports(modules: list[str], rounds: int) -> dict[str, Any]:
-    """Whole-process ``python -c "import X"`` seconds, interleaved, median per module."""
+    """Whole-process ``python -c "import X"`` seconds, interleaved, median per module.
+
+    As after a normal install: bytecode is written (one untimed import first), whatever
+    PYTHONDONTWRITEBYTECODE says here.
+    """
     env = child_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     present = ["(python alone)"] + [m for m in modules if _installed(m, env)]
+    for m in present[1:]:
+        subprocess.run([sys.executable, "-c", f"import {m}"], env=env, cwd=tempfile.gettempdir(),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     samples: dict[str, list[float]] = {m: [] for m in present}
     for r in range(rounds):
         for m in present[r % len(present):] + present[:r % len(present)]:
