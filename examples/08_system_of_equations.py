@@ -1,7 +1,8 @@
 """Solve A + B = 9, C - D = 1, A + C = 8, B - D = 2 by least squares with Nadam.
 
 The four equations have rank 3, so there is a line of solutions: which one Nadam lands on
-depends on the start. What must vanish are the residuals.
+depends on the start. What must vanish are the residuals. The training step is a
+`tf.function`: traced on the first call, replayed after.
 
 Run from the repository root: python examples/08_system_of_equations.py
 """
@@ -20,10 +21,18 @@ def residuals():
 
 
 optimizer = tf.keras.optimizers.Nadam(learning_rate=0.1)
-for step in range(1, 1001):
+
+
+@tf.function
+def train_step():
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(tf.square(tf.stack(residuals())))
     optimizer.apply_gradients(zip(tape.gradient(loss, unknowns), unknowns))
+    return loss
+
+
+for step in range(1, 1001):
+    loss = train_step()
     if step % 200 == 0:
         print(f"step {step:4d}: sum of squared residuals = {loss.numpy():.3e}")
 

@@ -1,4 +1,8 @@
-"""Run each program in examples/ and check the numbers it prints (and the figure it saves)."""
+"""Run each program in examples/ and check the numbers it prints (and the figure it saves).
+
+The training examples (03 to 10) run twice: as written, their `tf.function` steps traced once
+and replayed, and with `tf.config.run_functions_eagerly(True)`; both runs must print the same.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+import tapegrad as tf
+from tapegrad.function import Function
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -21,6 +28,41 @@ def run_example(name: str, capsys, monkeypatch, *args: str) -> str:
     monkeypatch.setattr(sys, "argv", [str(path), *args])
     runpy.run_path(str(path), run_name="__main__")
     return capsys.readouterr().out
+
+
+def run_training_example(name: str, capsys, monkeypatch, *args: str) -> str:
+    """Run a training example traced, then eagerly; return stdout.
+
+    Both runs must print the same text and leave the example's Variables equal bit for bit.
+    Traced, each ``tf.function`` step the example defines must be traced exactly once (one
+    signature; every later call replays the trace); eagerly, never. Each run starts from a fresh
+    process's random state (``set_seed(None)``), so op-seeded draws such as example 09's
+    ``tf.random.normal([], seed=1)`` repeat.
+    """
+    path = EXAMPLES / f"{name}.py"
+    monkeypatch.setattr(sys, "argv", [str(path), *args])
+    tf.random.set_seed(None)
+    traced = runpy.run_path(str(path), run_name="__main__")
+    traced_out = capsys.readouterr().out
+    steps = {k: f.experimental_get_tracing_count() for k, f in traced.items()
+             if isinstance(f, Function)}
+    assert steps and set(steps.values()) == {1}, steps
+    tf.random.set_seed(None)
+    tf.config.run_functions_eagerly(True)
+    try:
+        eager = runpy.run_path(str(path), run_name="__main__")
+    finally:
+        tf.config.run_functions_eagerly(False)
+    eager_out = capsys.readouterr().out
+    assert {k: f.experimental_get_tracing_count() for k, f in eager.items()
+            if isinstance(f, Function)} == dict.fromkeys(steps, 0)
+    assert traced_out.splitlines() == eager_out.splitlines()
+    assert final_variables(traced) == final_variables(eager)
+    return traced_out
+
+
+def final_variables(namespace: dict[str, object]) -> dict[str, bytes]:
+    return {k: v.numpy().tobytes() for k, v in namespace.items() if isinstance(v, tf.Variable)}
 
 
 def numbers(pattern: str, text: str) -> list[float]:
@@ -63,7 +105,7 @@ def test_02_gradients(capsys, monkeypatch):
 
 
 def test_03_minimise_a_quadratic(capsys, monkeypatch):
-    out = run_example("03_minimise_a_quadratic", capsys, monkeypatch)
+    out = run_training_example("03_minimise_a_quadratic", capsys, monkeypatch)
     xs = numbers(r"step +\d+: x = ([\d.]+)", out)
     assert xs[:4] == [42.0, 35.6, 30.48, 26.384]
     final, = numbers(r"minimum found at x = ([\d.]+)", out)
@@ -72,7 +114,7 @@ def test_03_minimise_a_quadratic(capsys, monkeypatch):
 
 
 def test_04_linear_regression(capsys, monkeypatch):
-    out = run_example("04_linear_regression", capsys, monkeypatch)
+    out = run_training_example("04_linear_regression", capsys, monkeypatch)
     losses = numbers(r"loss = ([\d.]+), w0", out)
     assert len(losses) == 10 and losses == sorted(losses, reverse=True)
     w0, w1, loss = [float(v) for v in re.search(
@@ -85,7 +127,7 @@ def test_04_linear_regression(capsys, monkeypatch):
 def test_05_minibatch_linear_regression(capsys, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     figure = tmp_path / "history.png"
-    out = run_example("05_minibatch_linear_regression", capsys, monkeypatch, str(figure))
+    out = run_training_example("05_minibatch_linear_regression", capsys, monkeypatch, str(figure))
     w, b = [float(v) for v in re.search(r"learned w = ([\d.]+) .*, b = ([\d.]+)", out).groups()]
     assert w == pytest.approx(7.0, abs=0.2) and b == pytest.approx(4.0, abs=0.2)
     first_w = numbers(r"step +0: .*w = ([\d.]+)", out)[0]
@@ -96,7 +138,7 @@ def test_05_minibatch_linear_regression(capsys, monkeypatch, tmp_path):
 def test_06_lecture_linear_regression(capsys, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     figure = tmp_path / "fit.png"
-    out = run_example("06_lecture_linear_regression", capsys, monkeypatch, str(figure))
+    out = run_training_example("06_lecture_linear_regression", capsys, monkeypatch, str(figure))
 
     def fit(label):
         return [float(v) for v in re.search(
@@ -110,14 +152,14 @@ def test_06_lecture_linear_regression(capsys, monkeypatch, tmp_path):
 
 
 def test_07_polynomial_regression(capsys, monkeypatch):
-    out = run_example("07_polynomial_regression", capsys, monkeypatch)
+    out = run_training_example("07_polynomial_regression", capsys, monkeypatch)
     a, b, c = [float(v) for v in re.search(
         r"learned y = ([\d.]+) x\^2 \+ ([\d.]+) x \+ ([\d.]+)", out).groups()]
     assert (a, b, c) == pytest.approx((1.0, 2.0, 3.0), abs=0.05)
 
 
 def test_08_system_of_equations(capsys, monkeypatch):
-    out = run_example("08_system_of_equations", capsys, monkeypatch)
+    out = run_training_example("08_system_of_equations", capsys, monkeypatch)
     residuals = numbers(r"([-\d.e+]+)", out.split("residuals  =")[1])
     assert len(residuals) == 4 and max(abs(r) for r in residuals) < 1e-4
     a, b, c, d = numbers(r"([-\d.]+)", out.split("A, B, C, D =")[1].splitlines()[0])
@@ -127,7 +169,7 @@ def test_08_system_of_equations(capsys, monkeypatch):
 def test_09_line_fit(capsys, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     figure = tmp_path / "line.png"
-    out = run_example("09_line_fit", capsys, monkeypatch, str(figure))
+    out = run_training_example("09_line_fit", capsys, monkeypatch, str(figure))
     initial, = numbers(r"initial loss: ([\d.]+)", out)
     final, = numbers(r"final loss: ([\d.]+)", out)
     assert final < 0.5 < initial
@@ -140,7 +182,7 @@ def test_09_line_fit(capsys, monkeypatch, tmp_path):
 
 def test_10_logistic_regression_digits(capsys, monkeypatch):
     pytest.importorskip("sklearn")
-    out = run_example("10_logistic_regression_digits", capsys, monkeypatch)
+    out = run_training_example("10_logistic_regression_digits", capsys, monkeypatch)
     rows = re.findall(r"iteration +(\d+): loss = ([\d.]+), accuracy = ([\d.]+)", out)
     assert [int(r[0]) for r in rows] == list(range(1, 71))
     losses = [float(r[1]) for r in rows]

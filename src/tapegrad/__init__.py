@@ -12,10 +12,11 @@ A TensorFlow autodiff program runs unchanged after ``import tapegrad as tf``:
 
 from __future__ import annotations
 
+import importlib as _importlib
 import sys as _sys
 from typing import Any
 
-from . import config, debugging, errors, keras, linalg, math, nest, nn, optimizers, random
+from . import config, debugging, errors, linalg, math, nest, nn, random
 from .dtypes import (
     DType,
     as_dtype,
@@ -125,7 +126,6 @@ from .ops.reduce import (
     reduce_prod,
     reduce_sum,
 )
-from .solvers import minimize  # the workbench's optimiser driver; not a TensorFlow name
 from .tape import GradientTape, UnconnectedGradients, custom_gradient
 from .tensor import Tensor, TensorShape, Variable, constant, convert_to_tensor, is_tensor
 
@@ -184,3 +184,22 @@ __all__ = [
     "config", "debugging", "errors", "keras", "linalg", "math", "nest", "nn", "optimizers",
     "random", "executing_eagerly", "print",
 ]
+
+# Loaded on first use, so that `import tapegrad` stays cheap: name -> (module, attribute or None).
+_LAZY = {"optimizers": (".optimizers", None), "keras": (".keras", None),
+         "test": (".test", None),
+         "minimize": (".solvers", "minimize")}  # minimize: the workbench's driver, not a TF name
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tapegrad' has no attribute {name!r}")
+    module_name, attribute = _LAZY[name]
+    module = _importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -33,7 +33,6 @@ sees its ops and gradients flow through it.
 from __future__ import annotations
 
 import functools
-import logging
 import operator
 import threading
 from typing import Any, Callable, Sequence
@@ -45,8 +44,6 @@ from .dtypes import DType, as_dtype
 from .ops import math as math_ops
 from .tape import Primitive
 from .tensor import Tensor, TensorShape, Variable, base_variable, to_numpy, wrap, write_listeners
-
-_log = logging.getLogger("tapegrad")
 
 __all__ = ["function", "Function", "TensorSpec"]
 
@@ -328,7 +325,7 @@ class Function:
             tape.remove_listener(recorder.on_op)
         self._traces += 1
         if self._traces == 5:
-            _log.warning("5 calls to %s triggered tapegrad.function retracing. Tracing is "
+            tape.warn("5 calls to %s triggered tapegrad.function retracing. Tracing is "
                          "expensive: pass tensors of fixed shapes rather than Python numbers, "
                          "or use reduce_retracing=True.", self.python_function.__name__)
         self._plans[key] = _Plan(recorder, placeholders, result)

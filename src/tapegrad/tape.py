@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
-import logging
 import operator
 import threading
 from typing import Any, Callable, Iterator, Sequence
@@ -40,7 +39,14 @@ from . import nest
 from .errors import invalid_argument
 from .tensor import Tensor, Variable, base_variable, convert_to_tensor, wrap
 
-_log = logging.getLogger("tapegrad")
+
+def warn(message: str, *args: Any) -> None:
+    """Log a warning on the ``tapegrad`` logger, as TensorFlow logs on ``tensorflow``.
+
+    ``logging`` is imported here, on the first warning, to keep ``import tapegrad`` cheap.
+    """
+    import logging
+    logging.getLogger("tapegrad").warning(message, *args)
 
 
 # ----- Primitives: a NumPy kernel with its gradient rules -----
@@ -246,7 +252,7 @@ class GradientTape:
             elif t._value.dtype.kind not in "fc":
                 if _int_watch_warnings < 5:
                     _int_watch_warnings += 1
-                    _log.warning("The dtype of the watched tensor must be floating (e.g. "
+                    warn("The dtype of the watched tensor must be floating (e.g. "
                                  "tapegrad.float32), got %r", t.dtype)
             else:
                 self._tracked[id(t)] = t
@@ -377,7 +383,7 @@ class GradientTape:
                 self._recording = False
             elif not _warned_persistent_inside:
                 _warned_persistent_inside = True
-                _log.warning(
+                warn(
                     "Calling GradientTape.gradient on a persistent tape inside its context is "
                     "significantly less efficient than calling it outside the context (it causes "
                     "the gradient ops to be recorded on the tape, leading to increased CPU and "

@@ -30,7 +30,7 @@ from .math import add, multiply
 
 _lock = threading.Lock()
 _global_seed: int | None = None
-_global_rng = np.random.default_rng()
+_global_rng: np.random.Generator | None = None  # made on first use: numpy.random loads slowly
 _op_calls: dict[int, itertools.count] = {}
 
 
@@ -49,7 +49,10 @@ def get_global_generator_seed() -> int | None:
 
 def _generator(seed: int | None) -> np.random.Generator:
     """The global stream, or for an op seed its own stream, advanced once per call."""
+    global _global_rng
     if seed is None:
+        if _global_rng is None:
+            _global_rng = np.random.default_rng()
         return _global_rng
     with _lock:
         seed = as_int(seed, "seed")

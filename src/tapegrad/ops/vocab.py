@@ -8,6 +8,7 @@ work on both; everything else a rule needs is one row of the table below.
 
 from __future__ import annotations
 
+from math import prod
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,7 +27,10 @@ def _np_prod(x: Any, axes: Any, keepdims: bool) -> Any:
 
 
 def _np_broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
-    """x broadcast to ``shape``, materialised: faster than np.broadcast_to's view when small."""
+    """x broadcast to ``shape``: filled in when small (faster than making a view), a read-only
+    view when large (no memory, no write pass)."""
+    if prod(shape) > 4096:
+        return np.broadcast_to(x, shape)
     out = np.empty(shape, x.dtype)
     out[...] = x
     return out
