@@ -122,7 +122,6 @@ class Program:
     targets: list[int] = field(default_factory=list)
     weights: list[np.ndarray] = field(default_factory=list)
     invalid: bool = False  # the last step is meant to fail
-    second_order: bool = True  # every step has a second derivative worth comparing
     # The pool: leaves and step outputs in the order they were made. What generation saw,
     # running tapegrad: each entry's value, whether a step made it, whether it may feed an
     # argument that takes any real number.
@@ -189,12 +188,11 @@ class Builder:
         return self.leaf(sampler(self.rng, tuple(shape)), sampler is op_table.normal)
 
     def step(self, label: str, make: Callable[[Framework], Callable[..., Any]],
-             args: list[int], second_order: bool = True) -> bool:
+             args: list[int]) -> bool:
         """Add a step; False when it raised in tapegrad (the program stops there)."""
         p = self.program
         p.events.append(("step", len(p.steps)))
         p.steps.append(Step(label, make, list(args)))
-        p.second_order &= second_order
         try:
             xs = [tapegrad.constant(p.values[a]) for a in args]
             outs = _outputs(make(TG)(*xs))
@@ -593,8 +591,6 @@ def _compare(p: Program, mine: dict[str, Any], theirs: dict[str, Any]) -> None:
 @settings(settings.get_profile("tf-fuzz"))
 @given(programs())
 def test_programs_agree_with_tensorflow(p: Program) -> None:
-    if p.mode == "second" and not p.second_order:
-        p.mode = "first"
     mine, theirs = execute(p, TG), execute(p, TF)
     PROGRAMS["ran"] += 1
     if "error" in theirs and type(theirs["error"]).__name__ not in ERRORS:
