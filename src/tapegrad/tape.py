@@ -202,8 +202,11 @@ class GradientTape:
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
         self._recording = False
-        self._clear()
-        self._ops = self._tracked = None  # never entered: no gradients yet, as in TensorFlow
+        # Never entered: no records, so gradient raises as in TensorFlow; __enter__ makes them.
+        self._ops: list[tuple[Any, ...]] | None = None
+        self._tracked: dict[int, Tensor] | None = None
+        self._leaves: set[int] = set()
+        self._variables: dict[int, Variable] = {}
 
     def _clear(self) -> None:
         # (primitive, output, inputs, params, input values), in the order the ops ran

@@ -341,7 +341,7 @@ class Variable(Tensor):
         if self._value.dtype.kind == "b":
             raise invalid_argument(f"No OpKernel was registered to support Op '{op}' with these "
                                    "attrs: [dtype=DT_BOOL]")
-        if np.shape(value) != np.shape(self._value):
+        if value.shape != self._value.shape:
             raise invalid_argument(
                 f"Cannot update variable with shape [{','.join(map(str, np.shape(self._value)))}]"
                 f" using a Tensor with shape [{','.join(map(str, np.shape(value)))}], shapes "
