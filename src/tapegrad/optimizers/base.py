@@ -98,6 +98,11 @@ class Optimizer:
     optimizers do) or Keras's way: ``update_step(gradient, variable, learning_rate)`` written
     with tapegrad ops and ``self.assign``/``assign_add``/``assign_sub``.
 
+    Every optimizer takes, besides its own arguments, Keras's common keyword arguments, handled
+    here: ``weight_decay``, ``clipnorm``, ``clipvalue``, ``global_clipnorm`` (at most one of the
+    three), ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency``, ``loss_scale_factor``,
+    ``gradient_accumulation_steps`` and ``name``.
+
     >>> import tapegrad as tf
     >>> class HalfStep(tf.keras.optimizers.Optimizer):
     ...     def __init__(self, learning_rate=0.5, **kwargs):
