@@ -317,4 +317,5 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     progress(f"wrote {out} in {results['wall_s']:.0f} s")
+    print(report.overview(results))
     return 0

@@ -330,6 +330,12 @@ def _imports(results: dict[str, Any]) -> list[str]:
     return lines + _table(["import", "ms", "× numpy", "runs"], table)
 
 
+def overview(results: dict[str, Any]) -> str:
+    """The targets, the summary and the per-op table: what the harness prints when done."""
+    peers = results["peers"]
+    return "\n".join(_targets(results) + _summary(results, peers) + _ops(results, peers)) + "\n"
+
+
 def markdown(results: dict[str, Any]) -> str:
     peers = results["peers"]
     lines = (_header(results) + _targets(results) + _summary(results, peers)
