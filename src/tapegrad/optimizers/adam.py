@@ -14,7 +14,23 @@ from ..tensor import Variable
 from .base import Optimizer, keras_cast
 
 
-class Adam(Optimizer):
+class _Moments(Optimizer):
+    """The arguments the Adam family shares: the two moments' decay rates and epsilon."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
+        return config
+
+
+class Adam(_Moments):
     """Adam: moving averages of the gradient and its square, with bias correction.
 
     ``m += (g - m)(1 - beta_1)``, ``v += (g² - v)(1 - beta_2)``,
@@ -31,10 +47,7 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, **kwargs)
         self.amsgrad = amsgrad
 
     def build(self, variables: Sequence[Variable]) -> None:
@@ -72,10 +85,7 @@ class Adam(Optimizer):
         return x - m1 * alpha / (np.sqrt(v1) + epsilon)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                       "amsgrad": self.amsgrad})
-        return config
+        return {**super().get_config(), "amsgrad": self.amsgrad}
 
 
 class AdamW(Adam):
@@ -99,7 +109,7 @@ class AdamW(Adam):
                              "weight_decay=None")
 
 
-class Adamax(Optimizer):
+class Adamax(_Moments):
     """Adamax: Adam with the infinity norm, ``u = max(beta_2·u, |g|)``.
 
     ``w -= lr·m / ((1 - beta_1ᵗ)(u + epsilon))``.
@@ -111,13 +121,6 @@ class Adamax(Optimizer):
     >>> round(float(x), 4)
     0.9
     """
-
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, **kwargs: Any) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
 
     def build(self, variables: Sequence[Variable]) -> None:
         """Make the momentum and norm slots."""
@@ -142,13 +145,9 @@ class Adamax(Optimizer):
         u._value = u1 = np.maximum(beta_2 * u._value, np.abs(g))
         return x - lr * m1 / (correction * (u1 + epsilon))
 
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config
 
 
-class Nadam(Optimizer):
+class Nadam(_Moments):
     """Nadam: Adam with Nesterov momentum (Dozat's momentum schedule ``β1(1 - ½·0.96ᵗ)``).
 
     >>> import tapegrad as tf
@@ -158,13 +157,6 @@ class Nadam(Optimizer):
     >>> round(float(x), 4)
     0.8937
     """
-
-    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, **kwargs: Any) -> None:
-        super().__init__(learning_rate=learning_rate, **kwargs)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
 
     def build(self, variables: Sequence[Variable]) -> None:
         """Make the momentum and velocity slots, and the running product of momenta."""
@@ -216,10 +208,6 @@ class Nadam(Optimizer):
         m_hat = u_next * m1 / m_denominator + g_weight * g / g_denominator
         return x - m_hat * lr / (np.sqrt(v1 / v_denominator) + epsilon)
 
-    def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon})
-        return config
 
 
 __all__ = ["Adam", "AdamW", "Adamax", "Nadam"]

@@ -13,7 +13,7 @@ for a Python float). The arithmetic is Keras's, in that dtype.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -63,7 +63,36 @@ def _check_steps(name: str, steps: Any) -> None:
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={steps}")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _RateDecay(LearningRateSchedule):
+    """A decay driven by ``step / decay_steps`` (floored with ``staircase``) and ``decay_rate``."""
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False, name: str | None = None) -> None:
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = type(self).__name__ if name is None else name
+        _check_steps("decay_steps", decay_steps)
+
+    def __call__(self, step: Any) -> Tensor:
+        lr0, t = _start(self.initial_learning_rate, step)
+        f = lr0.dtype.type
+        p = t / f(self.decay_steps)
+        if self.staircase:
+            p = np.floor(p)
+        return wrap(self._decayed(lr0, f(self.decay_rate), p, f))
+
+    def _decayed(self, lr0: Any, rate: Any, p: Any, f: Callable[[Any], Any]) -> Any:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
+                "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RateDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``, floored with staircase.
 
     >>> import tapegrad as tf
@@ -72,30 +101,11 @@ class ExponentialDecay(LearningRateSchedule):
     [1.0, 1.0, 0.5, 0.5, 0.25]
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                 staircase: bool = False, name: str = "ExponentialDecay") -> None:
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_steps("decay_steps", decay_steps)
-
-    def __call__(self, step: Any) -> Tensor:
-        lr0, t = _start(self.initial_learning_rate, step)
-        f = lr0.dtype.type
-        p = t / f(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return wrap(lr0 * f(self.decay_rate) ** p)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+    def _decayed(self, lr0: Any, rate: Any, p: Any, f: Callable[[Any], Any]) -> Any:
+        return lr0 * rate ** p
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)`` (floored: staircase).
 
     >>> import tapegrad as tf
@@ -104,27 +114,8 @@ class InverseTimeDecay(LearningRateSchedule):
     [1.0, 0.6666666865348816, 0.5]
     """
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                 staircase: bool = False, name: str = "InverseTimeDecay") -> None:
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_steps("decay_steps", decay_steps)
-
-    def __call__(self, step: Any) -> Tensor:
-        lr0, t = _start(self.initial_learning_rate, step)
-        f = lr0.dtype.type
-        p = t / f(self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return wrap(lr0 / (f(1) + f(self.decay_rate) * p))
-
-    def get_config(self) -> dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_steps": self.decay_steps, "decay_rate": self.decay_rate,
-                "staircase": self.staircase, "name": self.name}
+    def _decayed(self, lr0: Any, rate: Any, p: Any, f: Callable[[Any], Any]) -> Any:
+        return lr0 / (f(1) + rate * p)
 
 
 class PolynomialDecay(LearningRateSchedule):
