@@ -32,7 +32,7 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
         return (axis % ndim,)
     axes = as_ints(axis, "axis")
     for a in axes:
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a != 0) or ndim == 0:
+        if not -ndim <= a < ndim:  # empty for a scalar: no axis to reduce
             raise invalid_argument(f"Invalid reduction dimension ({a} for input with {ndim} "
                                    f"dimension(s) [Op:{op}] name: ")
     return tuple(sorted({a % ndim for a in axes}))
