@@ -357,7 +357,7 @@ def test_from_dict_refuses_what_it_cannot_read():
 
 @pytest.mark.parametrize("module", [
     "tapegrad.solvers", "tapegrad.models", "tapegrad.models._base", "tapegrad.models.linear",
-    "tapegrad.models.logistic", "tapegrad.models.io", "tapegrad.data", "tapegrad.datasets",
+    "tapegrad.models.logistic", "tapegrad.models.io", "tapegrad.models.table", "tapegrad.datasets",
     "tapegrad.plot", "tapegrad.cli"])
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module))

@@ -20,7 +20,7 @@ from typing import Any, Callable, NoReturn
 
 import numpy as np
 
-from . import data as datamod
+from .models import table as datamod
 from . import datasets, solvers
 from .models import LinearRegression, LogisticRegression, PolynomialRegression, from_dict
 from .models import save_model as write_model

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .data import format_number
+from .models.table import format_number
 
 MARGIN = 0.05  # of the data's range, added on each side of a plotted grid
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from ..data import Table, load_csv
+from ..models.table import Table, load_csv
 
 CHALLENGER = "challenger.csv"
 

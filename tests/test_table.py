@@ -1,9 +1,9 @@
-"""tapegrad.data: CSV tables, and one clear line for each way a file can be wrong."""
+"""tapegrad.models.table: CSV tables, and one clear line for each way a file can be wrong."""
 
 import numpy as np
 import pytest
 
-from tapegrad.data import DataError, check_classes, format_number, load_csv
+from tapegrad.models.table import DataError, check_classes, format_number, load_csv
 from tapegrad.datasets import load_challenger, path
 
 

@@ -4,7 +4,7 @@
 are missing values: refused with a count, or their rows dropped with ``dropna=True``.
 
 >>> import os, tempfile
->>> from tapegrad.data import load_csv
+>>> from tapegrad.models.table import load_csv
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     path = os.path.join(folder, "d.csv")
 ...     _ = open(path, "w").write("x,y\\n1,2\\n2,4\\n")
