@@ -13,7 +13,6 @@ A TensorFlow autodiff program runs unchanged after ``import tapegrad as tf``:
 from __future__ import annotations
 
 import importlib as _importlib
-import sys as _sys
 from typing import Any
 
 from . import config, debugging, errors, linalg, math, nest, nn, random
@@ -37,7 +36,7 @@ from .dtypes import (
     uint32,
     uint64,
 )
-from .function import Function, TensorSpec, function
+from .function import ConcreteFunction, Function, TensorSpec, function
 from .ops.array import (
     argsort,
     boolean_mask,
@@ -68,6 +67,18 @@ from .ops.array import (
     unstack,
     zeros,
     zeros_like,
+)
+from .ops.control_flow import (
+    case,
+    cond,
+    foldl,
+    foldr,
+    map_fn,
+    print,
+    scan,
+    switch_case,
+    vectorized_map,
+    while_loop,
 )
 from .ops.linalg import clip_by_global_norm, clip_by_norm, einsum, matmul, norm, tensordot
 from .ops.math import (
@@ -137,22 +148,6 @@ def executing_eagerly() -> bool:
     return True
 
 
-def print(*inputs: Any, output_stream: Any = None, sep: str = " ", end: str = "\n",
-          summarize: int = 3) -> None:
-    """Print tensors as their values (``tf.print``): to stderr unless ``output_stream`` says.
-
-    >>> import sys, tapegrad as tf
-    >>> tf.print("x =", tf.constant([1, 2]), output_stream=sys.stdout)
-    x = [1 2]
-    """
-    import numpy as np
-    stream = _sys.stderr if output_stream is None else output_stream
-    texts = [np.array2string(np.asarray(x._value), separator=" ", threshold=2 * summarize + 1,
-                             edgeitems=summarize) if isinstance(x, Tensor) else str(x)
-             for x in inputs]
-    stream.write(sep.join(texts) + end)
-
-
 __all__ = [
     # tensors, variables, dtypes
     "Tensor", "TensorShape", "Variable", "constant", "convert_to_tensor", "is_tensor", "cast",
@@ -161,7 +156,10 @@ __all__ = [
     "uint64",
     # gradients and the trace compiler
     "function", "Function", "TensorSpec", "GradientTape", "UnconnectedGradients",
-    "custom_gradient", "stop_gradient",
+    "custom_gradient", "stop_gradient", "ConcreteFunction",
+    # control flow as functions
+    "case", "cond", "foldl", "foldr", "map_fn", "scan", "switch_case", "vectorized_map",
+    "while_loop",
     # math
     "abs", "acos", "add", "asin", "atan", "atan2", "clip_by_value", "cos", "cosh", "divide",
     "equal", "exp", "floor", "greater", "greater_equal", "less", "less_equal", "logical_and",

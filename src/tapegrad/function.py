@@ -7,13 +7,26 @@ constants folded, values nobody uses dropped, and one straight-line Python funct
 that calls the NumPy kernels directly. Later calls with that signature run the generated
 function: no op dispatch, no tensors, no tapes.
 
-As in TensorFlow, Python side effects (``print``, appending to a list) happen while tracing only,
-and Python control flow is fixed by what it saw then: here, the values of the first call with
-that signature, since tracing runs eagerly on them. A signature is the shape and dtype of each
+A traced function is never wrong: it returns what the eager function returns, call by call.
+Python control flow sees real values while tracing (``if tf.reduce_sum(x) > 0``, ``float(t)``,
+``int(n)`` in a ``range``, ``t.numpy()``, an index from ``tf.argmax``), so each point where a
+traced tensor's value becomes a Python value is a *guard*: the plan checks, right after it
+computes that tensor, that the value still converts to what the trace saw. When a guard fails,
+the plan's partial run is rolled back (the variables it wrote get their values back, random
+generators their state, ``tapegrad.print`` output is dropped: it is buffered until the plan
+completes) and the call runs the function again while tracing, which gives eager's result and a
+new plan for that path. Each signature keeps a tree of at most 8 such plans, chosen by guard
+outcomes; beyond that, calls on new paths run eagerly (with one warning). TensorFlow's AutoGraph
+instead rewrites ``if``/``while`` on tensors into graph conditionals, and raises where it cannot:
+here the Python code runs as written, and ``tapegrad.cond``/``tapegrad.while_loop`` are the
+functional forms (they run eagerly while tracing, guarded on their predicates).
+
+As in TensorFlow, Python side effects (``print``, appending to a list) happen while tracing
+only, and ``tapegrad.print`` prints on every call. A signature is the shape and dtype of each
 tensor or NumPy argument and the value of every other argument; a new one traces again. Traces
 are specialised to shapes; ``reduce_retracing=True`` runs calls with unseen shapes eagerly
-instead of tracing each one. Inside a recording GradientTape a function runs eagerly, so the tape
-sees its ops and gradients flow through it.
+instead of tracing each one. Inside a recording GradientTape a function runs eagerly, so the
+tape sees its ops and gradients flow through it.
 
 >>> import tapegrad as tf
 >>> w = tf.Variable(0.0)
@@ -33,19 +46,27 @@ sees its ops and gradients flow through it.
 from __future__ import annotations
 
 import functools
+import inspect
+import itertools
 import operator
+import sys
 import threading
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from . import config, nest, tape
+from . import tensor as tensor_module
 from .dtypes import DType, as_dtype
+from .ops import control_flow
 from .ops import math as math_ops
 from .tape import Primitive
 from .tensor import Tensor, TensorShape, Variable, base_variable, to_numpy, wrap, write_listeners
 
-__all__ = ["function", "Function", "TensorSpec"]
+__all__ = ["function", "Function", "ConcreteFunction", "TensorSpec"]
+
+MAX_PATHS = 8  # plans per signature, one per path through value-dependent Python control flow
 
 
 class TensorSpec:
@@ -62,10 +83,27 @@ class TensorSpec:
         self.dtype = as_dtype(dtype)
         self.name = name
 
+    @classmethod
+    def from_tensor(cls, tensor: Any, name: str | None = None) -> TensorSpec:
+        """The spec of a tensor or array: its shape and dtype."""
+        v = _value_of(tensor)
+        return cls(np.shape(v), as_dtype(v.dtype), name)
+
     def is_compatible_with(self, value: Any) -> bool:
+        if isinstance(value, TensorSpec):
+            return value.dtype == self.dtype and (
+                self.shape is None or value.shape is not None and
+                self.shape.is_compatible_with(value.shape))
         v = value._value if isinstance(value, Tensor) else np.asarray(value)
         return as_dtype(v.dtype) == self.dtype and (
             self.shape is None or self.shape.is_compatible_with(np.shape(v)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TensorSpec) and (self.shape, self.dtype, self.name) == (
+            other.shape, other.dtype, other.name)
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype, self.name))
 
     def __repr__(self) -> str:
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
@@ -73,12 +111,22 @@ class TensorSpec:
 
 # ----- recording a trace -----
 
+_recorders: list[_Recorder] = []  # the traces running now, on any thread
+
+
+def _on_convert(t: Tensor, convert: Any, result: Any) -> None:
+    for recorder in _recorders:
+        recorder.on_convert(t, convert, result)
+
+
 class _Recorder:
-    """Collects the ops and variable writes one thread runs while a function is traced."""
+    """Collects the ops, variable writes and guards one thread runs while a function is traced."""
 
     def __init__(self) -> None:
         self.thread = threading.get_ident()
         self.steps: list[tuple[Any, ...]] = []
+        self.guards = 0
+        self.created: list[Variable] = []  # variables made while tracing
 
     def on_op(self, prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
               params: tuple[Any, ...]) -> None:
@@ -88,6 +136,53 @@ class _Recorder:
     def on_write(self, variable: Variable, mode: str, operand: Any) -> None:
         if threading.get_ident() == self.thread:
             self.steps.append(("write", variable, mode, operand))
+
+    def on_convert(self, t: Tensor, convert: Any, result: Any) -> None:
+        if threading.get_ident() != self.thread:
+            return
+        if convert is Variable:
+            self.created.append(t)
+            return
+        if convert is None:  # the value itself: keep what it was
+            result = result.copy()
+        self.steps.append(("guard", t, convert, result, self.guards))
+        self.guards += 1
+
+    def __enter__(self) -> _Recorder:
+        tape.add_listener(self.on_op)
+        write_listeners.append(self.on_write)
+        _recorders.append(self)
+        tensor_module._on_convert = _on_convert
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _recorders.remove(self)
+        if not _recorders:
+            tensor_module._on_convert = None
+        write_listeners.remove(self.on_write)
+        tape.remove_listener(self.on_op)
+
+
+class _OtherPathError(Exception):
+    """Raised by a plan whose guard ``index`` saw a value that converts differently."""
+
+    def __init__(self, index: int, value: Any) -> None:
+        self.index = index
+        self.value = value
+
+
+def _outcome(convert: Any, value: Any) -> Any:
+    """What a guard's value converts to, as a dictionary key (NaN made equal to itself)."""
+    if convert is None:
+        value = np.asarray(value)
+        return (value.dtype.str, value.shape, value.tobytes())
+    result = convert(value)
+    return "nan" if result != result else result
+
+
+def _same_array(value: Any, expected: Any) -> bool:
+    return np.shape(value) == np.shape(expected) and value.dtype == expected.dtype and \
+        np.array_equal(value, expected, equal_nan=value.dtype.kind in "fc")
 
 
 # Kernels written inline in the generated code: a Python operator instead of a call.
@@ -111,14 +206,30 @@ def _inline(prim: Primitive, inputs: tuple[Tensor, ...]) -> str | None:
     return None
 
 
+def _param_variables(params: tuple[Any, ...]) -> list[Variable]:
+    """The variables an op with effects may write: those among its parameters, and the
+    ``variables`` of an object among them (an optimizer's slots and iteration count)."""
+    found: list[Variable] = []
+    for p in params:
+        for x in (p if isinstance(p, (list, tuple)) else (p,)):
+            if isinstance(x, Variable):
+                found.append(base_variable(x))
+            elif isinstance(getattr(type(x), "variables", None), property):
+                found.extend(base_variable(v) for v in x.variables
+                             if isinstance(v, Variable))
+    return found
+
+
 class _Plan:
     """A trace compiled into one straight-line Python function over NumPy values."""
 
     def __init__(self, recorder: _Recorder, placeholders: list[Tensor], result: Any) -> None:
         self.names: dict[int, str] = {id(p): f"a{i}" for i, p in enumerate(placeholders)}
         self.constants: dict[int, Any] = {}  # id -> value, for tensors known at trace time
-        self.namespace: dict[str, Any] = {}
+        self.namespace: dict[str, Any] = {"D": _OtherPathError, "same": _same_array}
         self.variables: dict[int, str] = {}
+        self.converts: dict[int, Any] = {}  # guard index -> its conversion
+        self.children: dict[tuple[int, Any], _Plan] = {}  # guard outcome -> the plan taken then
         kept = self._fold(recorder.steps)
         result_leaves = nest.flatten(result)
         self.result = result
@@ -127,14 +238,15 @@ class _Plan:
         self.returns = [self._source(x) if isinstance(x, Tensor) and not isinstance(x, Variable)
                         else None for x in result_leaves]
         self.single = type(result) is Tensor  # one tensor: no structure to rebuild
-        lines = self._emit(self._live(kept, result_leaves))
+        lines, undo = self._emit(self._live(kept, result_leaves))
         args = ", ".join(f"a{i}" for i in range(len(placeholders)))
         outs = "".join(f"{r}, " for r in self.returns if r is not None)
         source = f"def replay({args}):\n" + "".join(f"    {line}\n" for line in lines) + \
             f"    return ({outs})\n"
         self.source = source
         exec(compile(source, "<tapegrad.function>", "exec"), self.namespace)
-        self.replay: Callable[..., tuple[Any, ...]] = self.namespace["replay"]
+        raw: Callable[..., tuple[Any, ...]] = self.namespace["replay"]
+        self.replay = raw if undo is None else _undoable(raw, *undo)
 
     def _bind(self, value: Any, prefix: str) -> str:
         name = f"{prefix}{len(self.namespace)}"
@@ -159,7 +271,8 @@ class _Plan:
         return self.variables[id(root)]
 
     def _fold(self, steps: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        """Drop pure ops whose inputs are all known now; their outputs become constants."""
+        """Drop pure ops whose inputs are all known now, their outputs becoming constants, and
+        guards on such constants."""
         kept = []
         for step in steps:
             if step[0] == "op":
@@ -170,16 +283,21 @@ class _Plan:
                     self.constants[id(out)] = out._value
                     continue
                 self.names[id(out)] = f"v{len(self.names)}"
+            elif step[0] == "guard" and id(step[1]) not in self.names and \
+                    not isinstance(step[1], Variable):
+                continue
             kept.append(step)
         return kept
 
     def _live(self, steps: list[tuple[Any, ...]], result: list[Any]) -> list[tuple[Any, ...]]:
-        """The steps that feed a result, a variable write or an op with effects."""
+        """The steps that feed a result, a variable write, a guard or an op with effects."""
         live = {id(x) for x in result if isinstance(x, Tensor)}
         needed = []
         for step in reversed(steps):
             if step[0] == "write":
                 reads = [step[3]]
+            elif step[0] == "guard":
+                reads = [step[1]]
             elif not step[1].pure or id(step[2]) in live:
                 reads = list(step[3])
             else:
@@ -188,11 +306,46 @@ class _Plan:
             needed.append(step)
         return needed[::-1]
 
-    def _emit(self, steps: list[tuple[Any, ...]]) -> list[str]:
-        lines = []
+    def _guard(self, step: tuple[Any, ...]) -> str:
+        """The line that checks a guard: raise _OtherPathError unless it converts the same."""
+        _, t, convert, result, index = step
+        self.converts[index] = convert
+        x = self._source(t)
+        if convert is bool:
+            test = f"not {x}" if result else x
+        elif convert is None:
+            test = f"not same({x}, {self._bind(result, 'c')})"
+        else:
+            kind = self._bind(convert, "f")
+            test = f"{kind}({x}) == {kind}({x})" if result != result else \
+                f"{kind}({x}) != {self._bind(result, 'c')}"
+        return f"if {test}: raise D({index}, {x})"
+
+    def _emit(self, steps: list[tuple[Any, ...]]) -> tuple[list[str], Any]:
+        """The plan's lines, each guard right after the op that computes its value; and what a
+        failed guard must undo (None when every guard comes before every effect)."""
+        after: dict[int, list[tuple[Any, ...]]] = {}  # op output id -> guards on it
         for step in steps:
-            if step[0] == "write":
+            if step[0] == "guard" and not isinstance(step[1], Variable):
+                after.setdefault(id(step[1]), []).append(step)
+        lines = [self._guard(g) for p in self.names if p in after and
+                 self.names[p].startswith("a") for g in after[p]]
+        written: dict[int, Variable] = {}  # variables written before a later guard
+        copied: dict[int, Variable] = {}  # ... by a kernel, which might write in place
+        effects = draws = prints = False
+        undo_needed = False
+        for step in steps:
+            kind = step[0]
+            if kind == "guard":
+                if isinstance(step[1], Variable):
+                    lines.append(self._guard(step))
+                    undo_needed |= effects
+                continue
+            if kind == "write":
                 _, variable, mode, operand = step
+                root = base_variable(variable)
+                written[id(root)] = root
+                effects = True
                 target = f"{self._variable(variable)}._value"
                 value = self._source(operand)
                 expr = value if mode == "assign" else \
@@ -209,7 +362,19 @@ class _Plan:
                 args += [self._bind(p, "p") for p in params]
                 expr = f"{kernel}({', '.join(args)})"
             lines.append(f"{self.names[id(out)]} = {expr}")
-        return lines
+            if not prim.pure:
+                effects = True
+                prints |= prim is control_flow.PRINT
+                draws |= prim is not control_flow.PRINT
+                for v in _param_variables(params):
+                    copied[id(v)] = v
+            for g in after.get(id(out), ()):
+                lines.append(self._guard(g))
+                undo_needed |= effects
+        if not undo_needed:
+            return lines, None
+        return lines, ([v for k, v in written.items() if k not in copied],
+                       list(copied.values()), draws, prints)
 
     def outputs(self, values: tuple[Any, ...]) -> Any:
         """The function's result rebuilt from the replay's values."""
@@ -219,6 +384,63 @@ class _Plan:
         leaves = [x if r is None else wrap(next(it))
                   for x, r in zip(nest.flatten(self.result), self.returns)]
         return nest.pack_sequence_as(self.result, leaves)
+
+
+def _rng_state() -> Any:
+    """The random ops' state: the global generator's and each op seed's call count."""
+    random_ops = sys.modules.get("tapegrad.ops.random")
+    if random_ops is None:
+        return None
+    rng = random_ops._global_rng
+    counts = {}
+    for seed, counter in list(random_ops._op_calls.items()):
+        counts[seed] = n = next(counter)
+        random_ops._op_calls[seed] = itertools.count(n)
+    return random_ops, rng, None if rng is None else rng.bit_generator.state, counts
+
+
+def _set_rng_state(state: Any) -> None:
+    if state is None:
+        return
+    random_ops, rng, rng_state, counts = state
+    if rng is not None:
+        rng.bit_generator.state = rng_state
+    random_ops._global_rng = rng
+    random_ops._op_calls.clear()
+    random_ops._op_calls.update({s: itertools.count(n) for s, n in counts.items()})
+
+
+def _undoable(raw: Callable[..., Any], written: list[Variable], copied: list[Variable],
+              draws: bool, prints: bool) -> Callable[..., Any]:
+    """``raw`` made to leave no trace when one of its guards fails after an effect ran: it
+    restores the variables it wrote and the random state, and prints only once it completes."""
+    def replay(*args: Any) -> Any:
+        saved = [v._value for v in written]
+        copies = [v._value.copy() for v in copied]
+        rng = _rng_state() if draws else None
+        if prints:
+            control_flow._print_buffers.append(buffer := [])
+        try:
+            out = raw(*args)
+        except _OtherPathError:
+            for v, value in zip(written, saved):
+                v._value = value
+            for v, value in zip(copied, copies):
+                v._value = value
+            _set_rng_state(rng)
+            if prints:
+                control_flow._print_buffers.remove(buffer)
+            raise
+        except BaseException:
+            if prints:
+                control_flow._print_buffers.remove(buffer)
+                control_flow.flush(buffer)
+            raise
+        if prints:
+            control_flow._print_buffers.remove(buffer)
+            control_flow.flush(buffer)
+        return out
+    return replay
 
 
 # ----- the decorator -----
@@ -245,24 +467,62 @@ def _value_of(x: Any) -> Any:
     return x._value if isinstance(x, Tensor) else to_numpy(x, None)
 
 
+def _as_output(x: Any) -> Any:
+    """A returned Python or NumPy number becomes a tensor, as TensorFlow returns tf.Tensor."""
+    if isinstance(x, (bool, int, float, complex, np.generic)):
+        return wrap(to_numpy(x, None))
+    return x
+
+
+_CREATED_LATER = ("tapegrad.function only supports singleton tapegrad.Variables created on the "
+                  "first call. Make sure the tapegrad.Variable is only created once or created "
+                  "outside tapegrad.function. See https://www.tensorflow.org/guide/"
+                  "function#creating_tfvariables for more information.")
+
+
 class Function:
     """A Python function compiled by tracing; see the module docstring. Made by ``function``."""
 
     def __init__(self, python_function: Callable[..., Any],
                  input_signature: Sequence[TensorSpec] | None = None,
-                 reduce_retracing: bool = False) -> None:
+                 reduce_retracing: bool = False, jit_compile: bool | None = None,
+                 autograph: bool = True) -> None:
         self.python_function = python_function
         if input_signature is not None and not isinstance(input_signature, (list, tuple)):
             raise TypeError(f"input_signature must be a list or tuple of TensorSpec, got "
                             f"{input_signature!r}")
         self.input_signature = None if input_signature is None else list(input_signature)
         self.reduce_retracing = reduce_retracing
+        self.jit_compile = jit_compile  # accepted; plans are already compiled Python
+        self.autograph = autograph  # accepted; guards make Python control flow safe instead
         self._plans: dict[Any, _Plan] = {}
+        self._paths: dict[Any, int] = {}  # signature -> plans traced for it
+        self._concrete: dict[Any, ConcreteFunction] = {}  # by signature, shapes as specified
+        self._spec_keys: set[Any] = set()  # signatures as the input_signature generalises them
         self._traces = 0
+        self._warned_paths = False
+        self._bound: Any = weakref.WeakKeyDictionary()
         functools.update_wrapper(self, python_function)
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
-        return self if instance is None else functools.partial(self._call, (instance,))
+        """A method: each instance gets its own Function (its own traces), as in TensorFlow."""
+        if instance is None:
+            return self
+        try:
+            bound = self._bound.get(instance)
+        except TypeError:  # not weakly referenceable: plans are keyed by the instance anyway
+            return functools.partial(self._call, (instance,))
+        if bound is None:
+            ref = weakref.ref(instance)
+            method = self.python_function
+
+            @functools.wraps(method)
+            def call(*args: Any, **kwargs: Any) -> Any:
+                return method(ref(), *args, **kwargs)
+            bound = Function(call, self.input_signature, self.reduce_retracing,
+                             self.jit_compile, self.autograph)
+            self._bound[instance] = bound
+        return bound
 
     def experimental_get_tracing_count(self) -> int:
         """How many times the Python function has been traced."""
@@ -291,9 +551,38 @@ class Function:
         if plan is None:
             if self.reduce_retracing and self._seen_with_other_shapes(key):
                 return self.python_function(*args, **kwargs)
-            return self._trace(args, kwargs, leaves, key)  # the traced run is this call
-        return plan.outputs(plan.replay(*[_value_of(x) for x in leaves
-                                          if _is_tensor_argument(x)]))
+            return self._trace(args, kwargs, leaves, key)[1]  # the traced run is this call
+        values = [_value_of(x) for x in leaves if _is_tensor_argument(x)]
+        try:
+            return plan.outputs(plan.replay(*values))
+        except _OtherPathError as diverged:
+            return self._other_path(plan, diverged, args, kwargs, leaves, key, values)
+
+    def _other_path(self, plan: _Plan, diverged: _OtherPathError, args: tuple[Any, ...],
+                    kwargs: dict[str, Any], leaves: list[Any], key: Any,
+                    values: list[Any]) -> Any:
+        """A guard failed: follow the plan traced for that outcome, or trace one."""
+        while True:
+            outcome = (diverged.index, _outcome(plan.converts[diverged.index], diverged.value))
+            child = plan.children.get(outcome)
+            if child is None:
+                break
+            plan = child
+            try:
+                return plan.outputs(plan.replay(*values))
+            except _OtherPathError as again:
+                diverged = again
+        if self._paths[key] >= MAX_PATHS:
+            if not self._warned_paths:
+                self._warned_paths = True
+                tape.warn("%s took more than %d paths through Python control flow on tensor "
+                          "values; tapegrad.function runs calls on new paths eagerly. Use "
+                          "tapegrad.cond or tapegrad.while_loop, or compute the condition "
+                          "outside the function.", self.python_function.__name__, MAX_PATHS)
+            return self.python_function(*args, **kwargs)
+        child, result = self._trace(args, kwargs, leaves, key)
+        plan.children[outcome] = child
+        return result
 
     def _check_signature(self, args: tuple[Any, ...]) -> None:
         specs = self.input_signature
@@ -303,33 +592,245 @@ class Function:
                             f"match the input_signature {specs!r}.")
 
     def _seen_with_other_shapes(self, key: Any) -> bool:
-        def shapeless(k: Any) -> Any:
-            return (k[0], tuple(p[:1] + (len(p[1]),) + p[2:] if p[0] == "tensor" else p
-                                for p in k[1]))
-        return any(shapeless(k) == shapeless(key) for k in self._plans)
+        return any(_shapeless(k) == _shapeless(key) for k in self._plans)
 
     def _trace(self, args: tuple[Any, ...], kwargs: dict[str, Any], leaves: list[Any],
-               key: Any) -> Any:
-        """Run the function once on placeholders, keep its plan, and return its result."""
+               key: Any) -> tuple[_Plan, Any]:
+        """Run the function once on placeholders, keep its plan, and return it and its result.
+
+        The first plan of a signature is ``self._plans[key]``; the caller files a later one
+        (another path) under the guard outcome that led to it.
+        """
         placeholders = [wrap(_value_of(x)) for x in leaves if _is_tensor_argument(x)]
         substitutes = iter(placeholders)
         traced_args, traced_kwargs = nest.pack_sequence_as(
             (args, kwargs), [next(substitutes) if _is_tensor_argument(x) else x for x in leaves])
-        recorder = _Recorder()
-        tape.add_listener(recorder.on_op)
-        write_listeners.append(recorder.on_write)
-        try:
+        first = self._traces == 0
+        with _Recorder() as recorder:
             result = self.python_function(*traced_args, **traced_kwargs)
-        finally:
-            write_listeners.remove(recorder.on_write)
-            tape.remove_listener(recorder.on_op)
-        self._traces += 1
-        if self._traces == 5:
+        if recorder.created and not first:
+            raise ValueError(_CREATED_LATER)
+        result = nest.map_structure(_as_output, result)
+        new_signature = key not in self._paths
+        self._paths[key] = self._paths.get(key, 0) + 1
+        # With an input_signature, shapes within a spec's None dimensions are one concrete
+        # function, as in TensorFlow; a plan per shape is an implementation detail.
+        if not (new_signature and self.input_signature is not None and
+                _specified(key, self.input_signature) in self._spec_keys):
+            self._traces += 1
+        if new_signature and self.input_signature is not None:
+            self._spec_keys.add(_specified(key, self.input_signature))
+        if self._traces == 5 and new_signature:
             tape.warn("5 calls to %s triggered tapegrad.function retracing. Tracing is "
-                         "expensive: pass tensors of fixed shapes rather than Python numbers, "
-                         "or use reduce_retracing=True.", self.python_function.__name__)
-        self._plans[key] = _Plan(recorder, placeholders, result)
-        return result
+                      "expensive: pass tensors of fixed shapes rather than Python numbers, "
+                      "or use reduce_retracing=True.", self.python_function.__name__)
+        plan = _Plan(recorder, placeholders, result)
+        if new_signature:
+            self._plans[key] = plan
+        return plan, result
+
+    # -- TensorFlow's introspection --
+    def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
+        """The function specialised to ``args``: tensors, TensorSpecs or Python values (or, with
+        an input_signature, nothing). Tracing here runs the function on stand-in values, then
+        undoes every variable write, random draw and print it made."""
+        if not args and not kwargs and self.input_signature is not None:
+            args = tuple(self.input_signature)
+        flat = nest.flatten((args, kwargs))
+        specs = [TensorSpec.from_tensor(x) if _is_tensor_argument(x) else x for x in flat]
+        signature = nest.pack_sequence_as((args, kwargs), specs)
+        key = repr(signature)
+        concrete = self._concrete.get(key)
+        if concrete is None:
+            outputs = self._output_specs(args, kwargs)
+            concrete = self._concrete[key] = ConcreteFunction(self, signature, outputs)
+        return concrete
+
+    def _output_specs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run the function eagerly on stand-ins for ``args`` (a None dimension as 2, then as
+        3: a dimension of the result that changes is None) and undo its effects."""
+        results = []
+        for size in (2, 3):
+            stand_ins = nest.map_structure(lambda x, size=size: _stand_in(x, size), (args, kwargs))
+            with _Effectless():
+                out = self.python_function(*stand_ins[0], **stand_ins[1])
+            results.append(nest.map_structure(_as_output, out))
+
+        def spec(a: Any, b: Any) -> Any:
+            if not isinstance(a, Tensor):
+                return a
+            sa, sb = np.shape(a._value), np.shape(b._value)
+            shape = [d if len(sa) == len(sb) and d == e else None for d, e in zip(sa, sb)]
+            return TensorSpec(shape, a.dtype)
+        return nest.map_structure(spec, results[0], results[1])
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """Every concrete function's signature, as ``ConcreteFunction.pretty_printed_signature``.
+
+        >>> import tapegrad as tf
+        >>> f = tf.function(lambda x: x + 1.0)
+        >>> _ = f(tf.constant([1.0, 2.0]))
+        >>> print(f.pretty_printed_concrete_signatures())
+        Input Parameters:
+          x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(2,), dtype=tapegrad.float32, name=None)
+        Output Type:
+          TensorSpec(shape=(2,), dtype=tapegrad.float32, name=None)
+        Captures:
+          None
+        """
+        for key, plan in self._plans.items():
+            concrete_key = repr(_key_signature(key, plan))
+            if concrete_key not in self._concrete:
+                self._concrete[concrete_key] = ConcreteFunction(
+                    self, _key_signature(key, plan),
+                    nest.map_structure(lambda x: TensorSpec.from_tensor(x)
+                                       if isinstance(x, Tensor) else x, plan.result))
+        return "\n\n".join(c.pretty_printed_signature(verbose) for c in self._concrete.values())
+
+
+def _key_signature(key: Any, plan: _Plan) -> Any:
+    """The (args, kwargs) TensorSpecs and values a plan was traced for."""
+    structure, parts = key
+    leaves = [TensorSpec(p[1], as_dtype(p[2])) if p[0] == "tensor" else
+              p[2] if p[0] == "python" else p for p in parts]
+    if structure is None:
+        return (tuple(leaves), {})
+    return plan_structure(structure, leaves)
+
+
+def plan_structure(structure: str, leaves: list[Any]) -> Any:
+    template = eval(structure, {})  # the repr of ((args...), {kwargs}) with 0 for each leaf
+    return nest.pack_sequence_as(template, leaves)
+
+
+def _specified(key: Any, specs: list[TensorSpec]) -> Any:
+    """``key`` with each argument's shape replaced by its spec's (None dimensions kept None)."""
+    structure, parts = key
+    return structure, tuple(("tensor", spec.shape, p[2]) if p[0] == "tensor" and i < len(specs)
+                            else p for i, (p, spec) in enumerate(
+                                zip(parts, specs + [None] * (len(parts) - len(specs)))))
+
+
+def _shapeless(k: Any) -> Any:
+    return (k[0], tuple(p[:1] + (len(p[1]),) + p[2:] if p[0] == "tensor" else p for p in k[1]))
+
+
+def _stand_in(x: Any, size: int) -> Any:
+    """A tensor of zeros for a TensorSpec (None dimensions ``size``); other values as given."""
+    if isinstance(x, TensorSpec):
+        shape = () if x.shape is None else tuple(size if d is None else d for d in x.shape)
+        return wrap(np.zeros(shape, x.dtype._np)[()])
+    return x
+
+
+class _Effectless:
+    """Runs code eagerly, then undoes its effects: the variables it read or wrote get their
+    values back (every live variable is saved first), random state is restored, prints dropped.
+    """
+
+    def __enter__(self) -> None:
+        import gc
+        self.saved = [(v, v._value.copy()) for v in gc.get_objects()
+                      if isinstance(v, Variable) and v._parent is None]
+        self.rng = _rng_state()
+        self.buffer: list[Any] = []
+        control_flow._print_buffers.append(self.buffer)
+
+    def __exit__(self, *exc: object) -> None:
+        for v, value in self.saved:
+            v._value = value
+        _set_rng_state(self.rng)
+        control_flow._print_buffers.remove(self.buffer)
+
+
+class ConcreteFunction:
+    """A ``Function`` specialised to one input signature, from ``get_concrete_function``.
+
+    Calling it checks the arguments against that signature (TensorFlow's TypeError when they do
+    not fit), then runs the function's plan for them.
+
+    >>> import tapegrad as tf
+    >>> f = tf.function(lambda x: x * 2.0)
+    >>> g = f.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    >>> g(tf.constant([1.0, 2.0])).numpy().tolist()
+    [2.0, 4.0]
+    >>> g.structured_outputs
+    TensorSpec(shape=(None,), dtype=tapegrad.float32, name=None)
+    """
+
+    def __init__(self, function: Function, signature: Any, outputs: Any) -> None:
+        self._function = function
+        self.structured_input_signature = signature
+        self.structured_outputs = outputs
+        self.function_type = _FunctionType(self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        spec_args, spec_kwargs = self.structured_input_signature
+        given = nest.flatten((args, kwargs)) if len(args) == len(spec_args) and \
+            set(kwargs) <= set(spec_kwargs) else None
+        expected = nest.flatten((spec_args, {k: spec_kwargs[k] for k in kwargs}))
+        if given is None or len(given) != len(expected) or not all(
+                e.is_compatible_with(g) if isinstance(e, TensorSpec) else
+                (not _is_tensor_argument(g) and g == e) for e, g in zip(expected, given)):
+            raise TypeError(f"Binding inputs to tapegrad.function failed: the arguments "
+                            f"{args!r}, {kwargs!r} do not match the concrete function's "
+                            f"signature {self.structured_input_signature!r}.")
+        return self._function(*args, **kwargs)
+
+    @property
+    def captured_inputs(self) -> list[Variable]:
+        """The variables the plans of this function read or write."""
+        seen: dict[int, Variable] = {}
+        for plan in self._function._plans.values():
+            for name in plan.variables.values():
+                v = plan.namespace[name]
+                seen[id(v)] = v
+        return list(seen.values())
+
+    def pretty_printed_signature(self, verbose: bool = True) -> str:
+        """The parameters, output type and captures, in TensorFlow's layout."""
+        args, kwargs = self.structured_input_signature
+        try:
+            parameters = list(inspect.signature(self._function.python_function)
+                              .parameters.values())
+        except (TypeError, ValueError):
+            parameters = []
+        lines = ["Input Parameters:"]
+        names = [(p.name, p.kind.name) for p in parameters]
+        for i, value in enumerate(args):
+            name, kind = names[i] if i < len(names) else (f"arg{i}", "POSITIONAL_ONLY")
+            lines.append(f"  {name} ({kind}): {_type_text(value)}")
+        for name, value in kwargs.items():
+            lines.append(f"  {name} (KEYWORD_ONLY): {_type_text(value)}")
+        lines += ["Output Type:", f"  {_type_text(self.structured_outputs)}", "Captures:"]
+        captures = self.captured_inputs
+        lines += [f"  {id(v)}: {TensorSpec.from_tensor(v)!r}" for v in captures] or ["  None"]
+        return "\n".join(lines)
+
+
+class _FunctionType:
+    """What ``ConcreteFunction.function_type`` gives: it prints as the signature does."""
+
+    def __init__(self, concrete: ConcreteFunction) -> None:
+        self._concrete = concrete
+
+    def __repr__(self) -> str:
+        return self._concrete.pretty_printed_signature()
+
+
+def _type_text(value: Any) -> str:
+    """TensorFlow's text for a parameter or output type: a TensorSpec, Literal[...] or a
+    structure of them."""
+    if isinstance(value, TensorSpec):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(_type_text(v) for v in value)
+        return f"{'List' if isinstance(value, list) else 'Tuple'}[{inner}]"
+    if isinstance(value, dict):
+        return "Dict[" + ", ".join(f"[{k!r}, {_type_text(v)}]" for k, v in value.items()) + "]"
+    if value is None:
+        return "NoneType"
+    return f"Literal[{value!r}]"
 
 
 def function(func: Callable[..., Any] | None = None,
@@ -347,5 +848,8 @@ def function(func: Callable[..., Any] | None = None,
     <tapegrad.Tensor: shape=(), dtype=float32, numpy=10.0>
     """
     def decorate(f: Callable[..., Any]) -> Function:
-        return Function(f, input_signature, reduce_retracing)
+        return Function(f, input_signature, reduce_retracing,
+                        jit_compile if jit_compile is not None else experimental_compile,
+                        autograph)
     return decorate if func is None else decorate(func)
+

@@ -144,15 +144,16 @@ class Tensor:
 
     def numpy(self) -> Any:
         """A NumPy copy of the value: an ndarray, or a NumPy scalar for a scalar tensor."""
-        value = self._value
+        value = concrete(self)
         return value[()].copy() if isinstance(value, np.ndarray) and value.ndim == 0 \
             else value.copy()
 
     # -- Python protocols --
     def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
+        value = concrete(self)
         if copy or dtype is not None:
-            return np.array(self._value, dtype=dtype, copy=True)
-        view = np.asarray(self._value).view()
+            return np.array(value, dtype=dtype, copy=True)
+        view = np.asarray(value).view()
         view.flags.writeable = False  # the tensor's own buffer: readable, never writable
         return view
 
@@ -166,26 +167,42 @@ class Tensor:
             raise TypeError("Cannot iterate over a scalar tensor.")
         return (self[i] for i in range(len(self._value)))
 
+    # Where a value becomes a Python value: a tracing tapegrad.function notes each as a guard.
     def __bool__(self) -> builtins.bool:
-        return builtins.bool(self._value)
+        result = builtins.bool(self._value)
+        if _on_convert is not None:
+            _on_convert(self, builtins.bool, result)
+        return result
 
     def __float__(self) -> float:
-        return float(self._value)
+        result = float(self._value)
+        if _on_convert is not None:
+            _on_convert(self, float, result)
+        return result
 
     def __int__(self) -> int:
-        return int(self._value)
+        result = int(self._value)
+        if _on_convert is not None:
+            _on_convert(self, int, result)
+        return result
 
     def __complex__(self) -> complex:
-        return complex(self._value)
+        result = complex(self._value)
+        if _on_convert is not None:
+            _on_convert(self, complex, result)
+        return result
 
     def __index__(self) -> int:
-        return operator.index(self._value)
+        result = operator.index(self._value)
+        if _on_convert is not None:
+            _on_convert(self, operator.index, result)
+        return result
 
     def __hash__(self) -> int:
         return id(self)
 
     def __format__(self, spec: str) -> str:
-        return format(self._value, spec)
+        return format(concrete(self), spec)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return Tensor, (self.numpy(),)
@@ -231,6 +248,26 @@ class Reference:
 
     def __repr__(self) -> str:
         return f"<Reference wrapping {self._tensor!r}>"
+
+
+# The trace compiler's hook: while a tapegrad.function traces, ``_on_convert(tensor, convert,
+# result)`` is called wherever a tensor's value leaves the tensor world (``result`` is
+# ``convert(value)``), so the compiled plan can check that the value still converts the same.
+# None otherwise: eager code pays one global check per conversion.
+_on_convert: Any = None
+
+
+def concrete(t: Tensor) -> Any:
+    """``t``'s NumPy value, for code that uses it as data outside ops (an index, a shape, a
+    NumPy array): a tracing ``tapegrad.function`` checks it on every later call.
+
+    >>> concrete(constant([1, 2]))
+    array([1, 2], dtype=int32)
+    """
+    value = t._value
+    if _on_convert is not None:
+        _on_convert(t, None, value)
+    return value
 
 
 def _value_text(value: Any, for_repr: builtins.bool) -> str:
@@ -296,6 +333,8 @@ class Variable(Tensor):
         if not self._declared.is_compatible_with(np.shape(value)):
             raise ValueError(f"The initial value's shape ({np.shape(value)}) is not compatible "
                              f"with the explicitly supplied `shape` argument ({shape}).")
+        if _on_convert is not None:  # a tracing function: variables are made on its first trace
+            _on_convert(self, Variable, None)
 
     @property
     def name(self) -> str:
@@ -559,7 +598,7 @@ def as_ints(value: Any, what: str) -> tuple[int, ...]:
     ((2, 3), (0, 1))
     """
     if isinstance(value, Tensor):
-        value = value._value
+        value = concrete(value)
     if isinstance(value, (np.ndarray, np.generic)):
         if value.dtype.kind not in "iub":
             raise invalid_argument(f"{what} must be int32 or int64, got a {value.dtype.name} "
@@ -571,7 +610,7 @@ def as_ints(value: Any, what: str) -> tuple[int, ...]:
     ints = []
     for v in value if isinstance(value, (list, tuple)) else (value,):
         if isinstance(v, Tensor):
-            v = v._value
+            v = concrete(v)
         if isinstance(v, (np.ndarray, np.generic)) and v.ndim == 0 and v.dtype.kind in "iub":
             v = int(v)
         if not isinstance(v, numbers.Integral):
@@ -612,4 +651,5 @@ def new_shape(shape: Any, op: str) -> tuple[int, ...]:
 
 
 __all__ = ["Tensor", "Variable", "TensorShape", "TensorLike", "convert_to_tensor", "constant",
-           "is_tensor", "wrap", "to_numpy", "as_shape", "as_int", "as_ints", "new_shape", "dtypes"]
+           "is_tensor", "wrap", "to_numpy", "concrete", "as_shape", "as_int", "as_ints",
+           "new_shape", "dtypes"]

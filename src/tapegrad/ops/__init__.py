@@ -4,6 +4,6 @@
 ``linalg``, ``nn`` and ``random``; ``vocab`` is the array vocabulary the rules are written in.
 """
 
-from . import array, linalg, math, nn, random, reduce, vocab
+from . import array, control_flow, linalg, math, nn, random, reduce, vocab
 
 __all__ = ["array", "linalg", "math", "nn", "random", "reduce", "vocab"]

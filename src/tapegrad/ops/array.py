@@ -23,7 +23,8 @@ from .. import tape
 from ..dtypes import DType, as_dtype, float32
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, as_ints, as_shape, convert_to_tensor, new_shape, to_numpy, wrap
+from ..tensor import (Tensor, as_int, as_ints, as_shape, concrete, convert_to_tensor, new_shape,
+                      to_numpy, wrap)
 from .math import identity, operands
 
 
@@ -376,7 +377,7 @@ def _index_part(k: Any) -> Any:
             raise TypeError("Only integers, slices (`:`), ellipsis (`...`), tapegrad.newaxis "
                             "(`None`) and scalar tapegrad.int32/tapegrad.int64 tensors are valid "
                             f"indices, got {k!r}")
-        return int(k._value)
+        return k.__index__()  # a Python int: a tracing function guards it
     if isinstance(k, slice):
         return slice(*(None if p is None else as_int(p, "a slice bound")
                        for p in (k.start, k.stop, k.step)))
@@ -666,7 +667,7 @@ def range(start: Any, limit: Any = None, delta: Any = 1,
     """
     if limit is None:
         start, limit = 0, start
-    values = [_tensor(v)._value for v in (start, limit, delta)]
+    values = [concrete(_tensor(v)) for v in (start, limit, delta)]
     for what, v in zip(("start", "limit", "delta"), values):
         if np.ndim(v) != 0 or v.dtype.kind not in "iuf":
             raise invalid_argument(f"{what} must be a real scalar, got a {v.dtype.name} tensor "
