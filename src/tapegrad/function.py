@@ -127,11 +127,18 @@ class _Recorder:
         self.steps: list[tuple[Any, ...]] = []
         self.guards = 0
         self.created: list[Variable] = []  # variables made while tracing
+        self.traced: set[int] = set()  # ids of values that depend on the arguments or effects
 
     def on_op(self, prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
               params: tuple[Any, ...]) -> None:
         if threading.get_ident() == self.thread:
             self.steps.append(("op", prim, out, inputs, params))
+            if not prim.pure or any(id(x) in self.traced or isinstance(x, Variable)
+                                    for x in inputs):
+                self.traced.add(id(out))
+
+    def is_traced(self, t: Any) -> bool:
+        return isinstance(t, Variable) or (isinstance(t, Tensor) and id(t) in self.traced)
 
     def on_write(self, variable: Variable, mode: str, operand: Any) -> None:
         if threading.get_ident() == self.thread:
@@ -161,6 +168,84 @@ class _Recorder:
             tensor_module._on_convert = None
         write_listeners.remove(self.on_write)
         tape.remove_listener(self.on_op)
+
+
+def _this_thread_recorder() -> _Recorder | None:
+    thread = threading.get_ident()
+    return next((r for r in reversed(_recorders) if r.thread == thread), None)
+
+
+def compile_branches(selector: Tensor, mode: str, fns: list[tuple[Any, Callable[[], Any]]]
+                     ) -> Any:
+    """While tracing, make a ``cond`` (``mode`` "bool") or ``switch_case`` ("index") on a
+    traced ``selector`` one step of the plan: a real ``if`` whose arms are the branches'
+    traces, so one plan covers every branch. ``fns`` are (key, branch), the last one the
+    ``else``. Every branch runs now, on the traced values; their effects are undone.
+
+    Returns NotImplemented (the caller then runs the branch taken, and the plan guards the
+    selector) when the branches cannot be compiled: when not tracing, on a constant selector,
+    with a GradientTape recording (its backward pass would follow the branch taken), or when
+    a branch has effects, makes variables, raises, or returns what the others cannot match.
+    """
+    recorder = _this_thread_recorder()
+    if recorder is None or not recorder.is_traced(selector) or tape._state.tapes:
+        return NotImplemented
+    outer, created = recorder.steps, len(recorder.created)
+    arms = []
+    try:
+        with _Effectless():
+            for key, fn in fns:
+                recorder.steps = []
+                out = fn()
+                arms.append((key, recorder.steps, out))
+    except Exception:
+        return NotImplemented
+    finally:
+        recorder.steps = outer
+    if len(recorder.created) != created or any(
+            s[0] == "write" or (s[0] == "op" and not s[1].pure) for _, inner, _ in arms
+            for s in _flat_steps(inner)):
+        del recorder.created[created:]
+        return NotImplemented
+    flats = [nest.flatten(out) for _, _, out in arms]
+    if any(len(f) != len(flats[0]) for f in flats):
+        return NotImplemented
+    taken_index = _taken(selector, mode, [key for key, _, _ in arms])
+    outs, leaves_by_arm = [], [[] for _ in arms]
+    results = []
+    for column in zip(*flats):
+        if not any(isinstance(x, Tensor) for x in column):
+            if any(type(x) is not type(column[0]) or x != column[0] for x in column[1:]):
+                return NotImplemented
+            results.append(column[0])
+            continue
+        if not all(isinstance(x, Tensor) for x in column) or \
+                len({x._value.dtype for x in column}) != 1:
+            return NotImplemented
+        out = wrap(column[taken_index]._value)
+        outs.append(out)
+        for leaves, x in zip(leaves_by_arm, column):
+            leaves.append(x)
+        results.append(out)
+    recorder.traced.update(map(id, outs))
+    recorder.steps.append(("branch", selector, mode,
+                           [(key, inner, leaves) for (key, inner, _), leaves
+                            in zip(arms, leaves_by_arm)], outs))
+    return nest.pack_sequence_as(arms[taken_index][2], results)
+
+
+def _flat_steps(steps: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [x for s in steps for x in ([s] if s[0] != "branch" else
+                                       [y for _, inner, _ in s[3] for y in _flat_steps(inner)])]
+
+
+def _taken(selector: Tensor, mode: str, keys: list[Any]) -> int:
+    """Which arm the selector's value takes (read without a guard: the plan branches on it)."""
+    value = selector._value
+    if mode == "bool":
+        return 0 if bool(value) else 1
+    index = int(value)
+    return keys.index(index) if index in keys[:-1] else len(keys) - 1
 
 
 class _OtherPathError(Exception):
@@ -204,6 +289,39 @@ def _inline(prim: Primitive, inputs: tuple[Tensor, ...]) -> str | None:
     if prim is math_ops.POW and floats:
         return "{0} ** {1}"
     return None
+
+
+def _reads(step: tuple[Any, ...]) -> list[Any]:
+    """The values a step reads (for a compiled branch: every value its arms read)."""
+    kind = step[0]
+    if kind == "op":
+        return list(step[3])
+    if kind == "write":
+        return [step[3]]
+    if kind == "guard":
+        return [step[1]]
+    return [step[1]] + [x for _, inner, leaves in step[3]
+                        for x in leaves + [r for s in inner for r in _reads(s)]]
+
+
+def _collect_guards(steps: list[tuple[Any, ...]], after: dict[int, list[Any]],
+                    in_place: set[int], produced: set[int]) -> None:
+    """Sort guards: those on a value computed in the same block (or an argument, at the top)
+    go right after it (``after``, by the value's id); others are checked where they stand
+    (``in_place``, by the guard's id): a variable's, or one in a branch on an outer value."""
+    for step in steps:
+        if step[0] == "op":
+            produced.add(id(step[2]))
+        elif step[0] == "branch":
+            for _, inner, _ in step[3]:
+                _collect_guards(inner, after, in_place, set())
+            produced.update(id(o) for o in step[4] if o is not None)
+    for step in steps:
+        if step[0] == "guard":
+            if isinstance(step[1], Variable) or id(step[1]) not in produced:
+                in_place.add(id(step))
+            else:
+                after.setdefault(id(step[1]), []).append(step)
 
 
 def _param_variables(params: tuple[Any, ...]) -> list[Variable]:
@@ -286,6 +404,12 @@ class _Plan:
             elif step[0] == "guard" and id(step[1]) not in self.names and \
                     not isinstance(step[1], Variable):
                 continue
+            elif step[0] == "branch":
+                _, selector, mode, branches, outs = step
+                branches = [(key, self._fold(inner), leaves) for key, inner, leaves in branches]
+                for out in outs:
+                    self.names[id(out)] = f"v{len(self.names)}"
+                step = ("branch", selector, mode, branches, outs)
             kept.append(step)
         return kept
 
@@ -298,6 +422,21 @@ class _Plan:
                 reads = [step[3]]
             elif step[0] == "guard":
                 reads = [step[1]]
+            elif step[0] == "branch":
+                _, selector, mode, branches, outs = step
+                used = [id(o) in live for o in outs]
+                if not any(used) and not any(s[0] == "guard" for _, inner, _ in branches
+                                             for s in inner):
+                    continue
+                reads = [selector]
+                pruned = []
+                for key, inner, leaves in branches:
+                    kept_leaves = [x for x, u in zip(leaves, used) if u]
+                    inner = self._live(inner, kept_leaves)
+                    reads += kept_leaves + [x for s in inner for x in _reads(s)]
+                    pruned.append((key, inner, leaves))
+                step = ("branch", selector, mode, pruned, [o if u else None
+                                                           for o, u in zip(outs, used)])
             elif not step[1].pure or id(step[2]) in live:
                 reads = list(step[3])
             else:
@@ -324,57 +463,84 @@ class _Plan:
     def _emit(self, steps: list[tuple[Any, ...]]) -> tuple[list[str], Any]:
         """The plan's lines, each guard right after the op that computes its value; and what a
         failed guard must undo (None when every guard comes before every effect)."""
-        after: dict[int, list[tuple[Any, ...]]] = {}  # op output id -> guards on it
-        for step in steps:
-            if step[0] == "guard" and not isinstance(step[1], Variable):
-                after.setdefault(id(step[1]), []).append(step)
-        lines = [self._guard(g) for p in self.names if p in after and
-                 self.names[p].startswith("a") for g in after[p]]
-        written: dict[int, Variable] = {}  # variables written before a later guard
-        copied: dict[int, Variable] = {}  # ... by a kernel, which might write in place
-        effects = draws = prints = False
-        undo_needed = False
+        self.after: dict[int, list[tuple[Any, ...]]] = {}  # op output id -> guards on it
+        self.in_place: set[int] = set()
+        arguments = {p for p, name in self.names.items() if name.startswith("a")}
+        _collect_guards(steps, self.after, self.in_place, set(arguments))
+        lines = [self._guard(g) for p in arguments for g in self.after.get(p, ())]
+        self.written: dict[int, Variable] = {}  # variables written before a later guard
+        self.copied: dict[int, Variable] = {}  # ... by a kernel, which might write in place
+        self.effects = self.draws = self.prints = self.undo_needed = False
+        lines += self._lines(steps)
+        if not self.undo_needed:
+            return lines, None
+        return lines, ([v for k, v in self.written.items() if k not in self.copied],
+                       list(self.copied.values()), self.draws, self.prints)
+
+    def _lines(self, steps: list[tuple[Any, ...]]) -> list[str]:
+        lines = []
         for step in steps:
             kind = step[0]
             if kind == "guard":
-                if isinstance(step[1], Variable):
+                if id(step) in self.in_place:
                     lines.append(self._guard(step))
-                    undo_needed |= effects
+                    self.undo_needed |= self.effects
                 continue
             if kind == "write":
                 _, variable, mode, operand = step
                 root = base_variable(variable)
-                written[id(root)] = root
-                effects = True
+                self.written[id(root)] = root
+                self.effects = True
                 target = f"{self._variable(variable)}._value"
                 value = self._source(operand)
                 expr = value if mode == "assign" else \
                     f"{target} {'+' if mode == 'add' else '-'} {value}"
                 lines.append(f"{target} = {expr}")
                 continue
-            _, prim, out, inputs, params = step
-            args = [self._source(x) for x in inputs]
-            template = _inline(prim, inputs) if not params else None
-            if template is not None:
-                expr = template.format(*args)
+            if kind == "branch":
+                lines += self._branch(step)
+                outs = step[4]
             else:
-                kernel = self._bind(prim.kernel, "k")
-                args += [self._bind(p, "p") for p in params]
-                expr = f"{kernel}({', '.join(args)})"
-            lines.append(f"{self.names[id(out)]} = {expr}")
-            if not prim.pure:
-                effects = True
-                prints |= prim is control_flow.PRINT
-                draws |= prim is not control_flow.PRINT
-                for v in _param_variables(params):
-                    copied[id(v)] = v
-            for g in after.get(id(out), ()):
-                lines.append(self._guard(g))
-                undo_needed |= effects
-        if not undo_needed:
-            return lines, None
-        return lines, ([v for k, v in written.items() if k not in copied],
-                       list(copied.values()), draws, prints)
+                _, prim, out, inputs, params = step
+                lines.append(f"{self.names[id(out)]} = {self._call(prim, inputs, params)}")
+                outs = [out]
+                if not prim.pure:
+                    self.effects = True
+                    self.prints |= prim is control_flow.PRINT
+                    self.draws |= prim is not control_flow.PRINT
+                    for v in _param_variables(params):
+                        self.copied[id(v)] = v
+            for out in outs:
+                for g in self.after.get(id(out), ()):
+                    lines.append(self._guard(g))
+                    self.undo_needed |= self.effects
+        return lines
+
+    def _call(self, prim: Primitive, inputs: tuple[Tensor, ...], params: tuple[Any, ...]) -> str:
+        args = [self._source(x) for x in inputs]
+        template = _inline(prim, inputs) if not params else None
+        if template is not None:
+            return template.format(*args)
+        kernel = self._bind(prim.kernel, "k")
+        args += [self._bind(p, "p") for p in params]
+        return f"{kernel}({', '.join(args)})"
+
+    def _branch(self, step: tuple[Any, ...]) -> list[str]:
+        """A compiled ``cond``/``switch_case``: a real ``if``, each arm setting the outputs."""
+        _, selector, mode, branches, outs = step
+        test = self._source(selector)
+        lines = []
+        for i, (key, inner, leaves) in enumerate(branches):
+            if i == len(branches) - 1:
+                lines.append("else:")
+            elif mode == "bool":
+                lines.append(f"if {test}:")
+            else:
+                lines.append(f"{'if' if i == 0 else 'elif'} {test} == {key!r}:")
+            body = self._lines(inner) + [f"{self.names[id(o)]} = {self._source(x)}"
+                                         for o, x in zip(outs, leaves) if o is not None]
+            lines += [f"    {line}" for line in body or ["pass"]]
+        return lines
 
     def outputs(self, values: tuple[Any, ...]) -> Any:
         """The function's result rebuilt from the replay's values."""
@@ -607,6 +773,7 @@ class Function:
             (args, kwargs), [next(substitutes) if _is_tensor_argument(x) else x for x in leaves])
         first = self._traces == 0
         with _Recorder() as recorder:
+            recorder.traced.update(map(id, placeholders))
             result = self.python_function(*traced_args, **traced_kwargs)
         if recorder.created and not first:
             raise ValueError(_CREATED_LATER)

@@ -123,16 +123,33 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
         raise TypeError("true_fn must be callable.")
     if false_fn is None or not callable(false_fn):
         raise TypeError("false_fn must be callable.")
+    if _tracing():
+        _predicate_checks(pred, "pred")
+        compiled = _compiled(pred, "bool", [(True, true_fn), (False, false_fn)])
+        if compiled is not NotImplemented:
+            return compiled
     return true_fn() if _predicate(pred, "pred") else false_fn()
 
 
+def _compiled(selector: Any, mode: str, fns: list[tuple[Any, Callable[[], Any]]]) -> Any:
+    """A traced function's real branch on ``selector``; see ``function.compile_branches``."""
+    if not isinstance(selector, Tensor):
+        return NotImplemented
+    from ..function import compile_branches
+    return compile_branches(selector, mode, fns)
+
+
 def _predicate(pred: Any, what: str) -> bool:
+    _predicate_checks(pred, what)
+    return bool(pred)
+
+
+def _predicate_checks(pred: Any, what: str) -> None:
     if isinstance(pred, Tensor):
         value = pred._value
         if value.dtype.kind != "b" or value.ndim != 0:
             raise invalid_argument(f"{what} must be a scalar bool tensor, got a "
                                    f"{pred.dtype.name} tensor of shape {list(pred.shape)}")
-    return bool(pred)
 
 
 def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None,
@@ -170,10 +187,15 @@ def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None,
             raise invalid_argument("Input error: exclusive=True and more than 1 conditions "
                                    "evaluated as True.")
         return taken[0]() if taken else default()
-    for pred, fn in pairs:
-        if _predicate(pred, "pred"):
-            return fn()
-    return default()
+    return _first_true(pairs, default)
+
+
+def _first_true(pairs: list[tuple[Any, Callable[[], Any]]], default: Callable[[], Any]) -> Any:
+    """``case`` as nested ``cond``s, so a traced function compiles it into real branches."""
+    if not pairs:
+        return default()
+    (pred, fn), rest = pairs[0], pairs[1:]
+    return cond(pred, fn, lambda: _first_true(rest, default))
 
 
 def switch_case(branch_index: Any, branch_fns: Any, default: Callable[[], Any] | None = None,
@@ -202,6 +224,12 @@ def switch_case(branch_index: Any, branch_fns: Any, default: Callable[[], Any] |
     if isinstance(branch_index, Tensor) and (branch_index._value.dtype.kind not in "iu" or
                                              branch_index._value.ndim != 0):
         raise TypeError(f"branch_index must be a scalar int32 tensor, got {branch_index!r}")
+    if _tracing():
+        arms = [(k, f) for k, f in fns.items() if default is not None or k != max(fns)]
+        arms.append((None, default if default is not None else fns[max(fns)]))
+        compiled = _compiled(branch_index, "index", arms)
+        if compiled is not NotImplemented:
+            return compiled
     index = int(branch_index)
     fn = fns.get(index)
     if fn is None:
