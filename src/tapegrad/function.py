@@ -234,9 +234,91 @@ def compile_branches(selector: Tensor, mode: str, fns: list[tuple[Any, Callable[
     return nest.pack_sequence_as(arms[taken_index][2], results)
 
 
+def compile_loop(cond: Callable[..., Any], body: Callable[..., Any], state: Any,
+                 limit: int | None) -> Any:
+    """While tracing, make a ``while_loop`` one step of the plan: a real ``while`` loop whose
+    test and body are traces of ``cond`` and ``body`` on stand-ins for the loop variables.
+
+    ``state`` is the loop variables (a tuple of tensors or structures of them); ``body``
+    returns the same structure, of tensors. Returns the final state, computed
+    by running the loop now, or NotImplemented (the caller loops eagerly, its predicates
+    guarded) when not tracing, with a tape recording, when nothing traced enters the loop, or
+    when the test or body has effects, guards, makes variables, or changes a structure or dtype.
+    """
+    recorder = _this_thread_recorder()
+    if recorder is None or tape._state.tapes:
+        return NotImplemented
+    leaves = nest.flatten(state)
+    if not all(isinstance(x, Tensor) for x in leaves):
+        return NotImplemented
+    outer_traced = set(recorder.traced)
+    stand_ins = [wrap(x._value) for x in leaves]
+    recorder.traced.update(map(id, stand_ins))
+    structure = nest.pack_sequence_as(state, stand_ins)
+    outer, created = recorder.steps, len(recorder.created)
+    try:
+        with _Effectless():
+            recorder.steps = test_steps = []
+            test = cond(*structure)
+            recorder.steps = body_steps = []
+            out = body(*structure)
+    except Exception:
+        return NotImplemented
+    finally:
+        recorder.steps = outer
+    inner = _flat_steps(test_steps + body_steps)
+    new = nest.flatten(out)
+    if len(recorder.created) != created or not isinstance(test, Tensor) or \
+            test._value.dtype.kind != "b" or np.ndim(test._value) != 0 or \
+            len(new) != len(leaves) or not all(
+                isinstance(y, Tensor) and y._value.dtype == x._value.dtype
+                for x, y in zip(leaves, new)) or any(
+                s[0] in ("write", "guard") or (s[0] == "op" and not s[1].pure) for s in inner):
+        del recorder.created[created:]
+        return NotImplemented
+    if not any(id(x) in outer_traced or isinstance(x, Variable)
+               for x in leaves + [r for s in inner for r in _reads(s)]):
+        return NotImplemented  # everything is known now: loop eagerly, folded into constants
+    with _Paused(recorder):
+        values = [x._value for x in leaves]
+        count = 0
+        while limit is None or count < limit:
+            current = nest.pack_sequence_as(state, [wrap(v) for v in values])
+            if not bool(cond(*current)._value):
+                break
+            values = [y._value for y in nest.flatten(body(*current))]
+            count += 1
+    outs = [wrap(v) for v in values]
+    recorder.traced.update(map(id, outs))
+    recorder.steps.append(("loop", leaves, stand_ins, test_steps, test, body_steps, new, outs,
+                           limit))
+    return nest.pack_sequence_as(state, outs)
+
+
+class _Paused:
+    """Stops ``recorder`` listening (ops, writes, conversions) for a block."""
+
+    def __init__(self, recorder: _Recorder) -> None:
+        self.recorder = recorder
+
+    def __enter__(self) -> None:
+        self.recorder.thread = -1  # its listeners ignore other threads
+
+    def __exit__(self, *exc: object) -> None:
+        self.recorder.thread = threading.get_ident()
+
+
 def _flat_steps(steps: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    return [x for s in steps for x in ([s] if s[0] != "branch" else
-                                       [y for _, inner, _ in s[3] for y in _flat_steps(inner)])]
+    """The steps, with those of compiled branches and loops in place of them."""
+    flat = []
+    for s in steps:
+        if s[0] == "branch":
+            flat += [y for _, inner, _ in s[3] for y in _flat_steps(inner)]
+        elif s[0] == "loop":
+            flat += _flat_steps(s[3] + s[5])
+        else:
+            flat.append(s)
+    return flat
 
 
 def _taken(selector: Tensor, mode: str, keys: list[Any]) -> int:
@@ -300,6 +382,8 @@ def _reads(step: tuple[Any, ...]) -> list[Any]:
         return [step[3]]
     if kind == "guard":
         return [step[1]]
+    if kind == "loop":
+        return step[1] + [step[4]] + step[6] + [r for s in step[3] + step[5] for r in _reads(s)]
     return [step[1]] + [x for _, inner, leaves in step[3]
                         for x in leaves + [r for s in inner for r in _reads(s)]]
 
@@ -316,6 +400,8 @@ def _collect_guards(steps: list[tuple[Any, ...]], after: dict[int, list[Any]],
             for _, inner, _ in step[3]:
                 _collect_guards(inner, after, in_place, set())
             produced.update(id(o) for o in step[4] if o is not None)
+        elif step[0] == "loop":
+            produced.update(map(id, step[7]))
     for step in steps:
         if step[0] == "guard":
             if isinstance(step[1], Variable) or id(step[1]) not in produced:
@@ -410,6 +496,14 @@ class _Plan:
                 for out in outs:
                     self.names[id(out)] = f"v{len(self.names)}"
                 step = ("branch", selector, mode, branches, outs)
+            elif step[0] == "loop":
+                _, init, stand_ins, test_steps, test, body_steps, new, outs, limit = step
+                for x in stand_ins:
+                    self.names[id(x)] = f"v{len(self.names)}"
+                test_steps, body_steps = self._fold(test_steps), self._fold(body_steps)
+                for out in outs:
+                    self.names[id(out)] = f"v{len(self.names)}"
+                step = ("loop", init, stand_ins, test_steps, test, body_steps, new, outs, limit)
             kept.append(step)
         return kept
 
@@ -437,6 +531,10 @@ class _Plan:
                     pruned.append((key, inner, leaves))
                 step = ("branch", selector, mode, pruned, [o if u else None
                                                            for o, u in zip(outs, used)])
+            elif step[0] == "loop":
+                if not any(id(o) in live for o in step[7]):
+                    continue
+                reads = _reads(step)
             elif not step[1].pure or id(step[2]) in live:
                 reads = list(step[3])
             else:
@@ -500,6 +598,9 @@ class _Plan:
             if kind == "branch":
                 lines += self._branch(step)
                 outs = step[4]
+            elif kind == "loop":
+                lines += self._loop(step)
+                outs = step[7]
             else:
                 _, prim, out, inputs, params = step
                 lines.append(f"{self.names[id(out)]} = {self._call(prim, inputs, params)}")
@@ -524,6 +625,25 @@ class _Plan:
         kernel = self._bind(prim.kernel, "k")
         args += [self._bind(p, "p") for p in params]
         return f"{kernel}({', '.join(args)})"
+
+    def _loop(self, step: tuple[Any, ...]) -> list[str]:
+        """A compiled ``while_loop``: a real ``while``, its variables the stand-ins' names."""
+        _, init, stand_ins, test_steps, test, body_steps, new, outs, limit = step
+        names = [self.names[id(x)] for x in stand_ins]
+        lines = [f"{n} = {self._source(x)}" for n, x in zip(names, init)]
+        body = []
+        if limit is not None:
+            counter = f"n{len(self.namespace)}"
+            self.namespace[counter] = None  # reserves the name
+            lines.append(f"{counter} = 0")
+            body += [f"if {counter} >= {limit}: break", f"{counter} += 1"]
+        body += self._lines(test_steps) + [f"if not {self._source(test)}: break"]
+        body += self._lines(body_steps)
+        body.append(f"{', '.join(names)}, = {', '.join(self._source(y) for y in new)},")
+        lines.append("while True:")
+        lines += [f"    {line}" for line in body]
+        lines += [f"{self.names[id(o)]} = {n}" for o, n in zip(outs, names)]
+        return lines
 
     def _branch(self, step: tuple[Any, ...]) -> list[str]:
         """A compiled ``cond``/``switch_case``: a real ``if``, each arm setting the outputs."""

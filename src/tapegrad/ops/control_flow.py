@@ -268,20 +268,26 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
     if _tracing():
         shapes = nest.flatten(shape_invariants) if shape_invariants is not None else \
             [x.shape for x in nest.flatten(state)]
-    limit = None if maximum_iterations is None else int(maximum_iterations)
-    count = 0
-    while (limit is None or count < limit) and _predicate(cond(*state), "cond"):
-        out = body(*state)
-        if single and not isinstance(out, (list, tuple)):
+
+    def advance(*current: Any) -> Any:
+        out = body(*current)
+        if single or (len(structure) == 1 and not isinstance(out, (list, tuple))):
             out = (out,)
-        elif not single and isinstance(loop_vars, (list, tuple)) and \
-                not isinstance(out, (list, tuple)) and len(structure) == 1:
-            out = (out,)
-        _same_structure(state, out)
+        _same_structure(current, out)
         new = nest.map_structure(_as_loop_tensor, out)
         if shapes is not None:
-            _check_shapes(nest.flatten(structure), nest.flatten(new), shapes)
-        state = nest.pack_sequence_as(structure, nest.flatten(new))
+            _check_shapes(nest.flatten(state), nest.flatten(new), shapes)
+        return nest.pack_sequence_as(structure, nest.flatten(new))
+
+    limit = None if maximum_iterations is None else int(maximum_iterations)
+    if _tracing():
+        from ..function import compile_loop
+        compiled = compile_loop(cond, advance, state, limit)
+        if compiled is not NotImplemented:
+            return compiled[0] if single else compiled
+    count = 0
+    while (limit is None or count < limit) and _predicate(cond(*state), "cond"):
+        state = advance(*state)
         count += 1
     return state[0] if single else state
 
