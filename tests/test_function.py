@@ -234,3 +234,149 @@ def test_run_functions_eagerly():
     f(tf.constant(1.0))
     f(tf.constant(1.0))
     assert len(calls) == 4 and f.experimental_get_tracing_count() == 1
+
+
+# ----- TensorFlow's tf.function surface -----
+
+def test_python_numbers_returned_become_tensors():
+    @tf.function
+    def f(x):
+        return 1.5, x * 2.0, {"a": 3}, None
+    for _ in range(2):  # the traced call and a replay
+        a, b, c, d = f(tf.constant(1.0))
+        assert isinstance(a, tf.Tensor) and a.dtype == tf.float32 and float(a) == 1.5
+        assert c["a"].dtype == tf.int32 and int(c["a"]) == 3 and d is None and float(b) == 2.0
+
+
+def test_get_concrete_function_with_specs():
+    calls = []
+
+    @tf.function
+    def g(x, y=2):
+        calls.append(1)
+        return x + y
+    concrete = g.get_concrete_function(tf.TensorSpec([None, 3], tf.float32, name="x"))
+    assert isinstance(concrete, tf.ConcreteFunction)
+    assert concrete.structured_input_signature == (
+        (tf.TensorSpec([None, 3], tf.float32, name="x"), 2), {})
+    assert concrete.structured_outputs == tf.TensorSpec([None, 3], tf.float32)
+    text = ("Input Parameters:\n"
+            "  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(None, 3), dtype=tapegrad.float32, "
+            "name='x')\n"
+            "  y (POSITIONAL_OR_KEYWORD): Literal[2]\n"
+            "Output Type:\n"
+            "  TensorSpec(shape=(None, 3), dtype=tapegrad.float32, name=None)\n"
+            "Captures:\n"
+            "  None")
+    assert concrete.pretty_printed_signature() == text == repr(concrete.function_type)
+    assert repr(concrete).startswith(
+        "<ConcreteFunction (x: TensorSpec(shape=(None, 3), dtype=tapegrad.float32, name='x'), "
+        "y: Literal[2]) -> TensorSpec(shape=(None, 3), dtype=tapegrad.float32, name=None) at 0x")
+    assert concrete(tf.ones((4, 3))).numpy().tolist() == [[3.0] * 3] * 4
+    assert concrete(tf.ones((1, 3))).numpy().tolist() == [[3.0] * 3]
+    with pytest.raises(TypeError, match="Binding inputs"):
+        concrete(tf.ones((4, 2)))
+    assert g.experimental_get_tracing_count() == 1  # calls within the spec are that trace
+    g(tf.constant([1.0]))
+    assert g.experimental_get_tracing_count() == 2
+    assert g.pretty_printed_concrete_signatures() == text + "\n\n" + (
+        "Input Parameters:\n"
+        "  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(1,), dtype=tapegrad.float32, name=None)\n"
+        "  y (POSITIONAL_OR_KEYWORD): Literal[2]\n"
+        "Output Type:\n"
+        "  TensorSpec(shape=(1,), dtype=tapegrad.float32, name=None)\n"
+        "Captures:\n"
+        "  None")
+    assert g.get_concrete_function(tf.constant([5.0])) is g.get_concrete_function(
+        tf.TensorSpec([1], tf.float32))
+
+
+def test_get_concrete_function_has_no_effects():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def step(x):
+        v.assign_add(x)
+        return v * tf.random.uniform(())
+    tf.random.set_seed(0)
+    concrete = step.get_concrete_function(tf.TensorSpec([], tf.float32))
+    after = tf.random.uniform(())
+    tf.random.set_seed(0)
+    assert float(v) == 1.0 and float(after) == float(tf.random.uniform(()))
+    assert concrete.captured_inputs == [] and concrete.structured_outputs.shape == ()
+    concrete(tf.constant(2.0))
+    assert float(v) == 3.0
+    assert concrete.captured_inputs == [v]
+
+
+def test_input_signature_with_none_dims_does_not_retrace():
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def f(x):
+        return tf.reduce_sum(x * x)
+    for n in (1, 2, 3, 7):
+        assert float(f(tf.ones(n))) == n
+    assert f.experimental_get_tracing_count() == 1
+    with pytest.raises(TypeError, match="Binding inputs"):
+        f(tf.ones((2, 2)))
+
+
+def test_variables_created_on_a_later_trace_raise():
+    made = []
+
+    @tf.function
+    def f(x):
+        made.append(tf.Variable(x))
+        return made[-1] * 1.0
+    f(tf.constant(1.0))
+    with pytest.raises(ValueError, match="^tapegrad.function only supports singleton "
+                       "tapegrad.Variables created on the first call"):
+        f(tf.constant([1.0, 2.0]))
+
+    class Lazy:
+        v = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.v is None:  # made once, on the first trace: fine
+                self.v = tf.Variable(2.0)
+            return self.v * x
+    lazy = Lazy()
+    assert float(lazy(tf.constant(3.0))) == 6.0
+    assert lazy(tf.constant([1.0, 2.0])).numpy().tolist() == [2.0, 4.0]
+
+
+def test_methods_are_bound_per_instance():
+    class Scale:
+        def __init__(self, k):
+            self.k = k
+
+        @tf.function
+        def apply(self, x):
+            return x * self.k
+    a, b = Scale(2.0), Scale(3.0)
+    assert float(a.apply(tf.constant(1.0))) == 2.0 and float(b.apply(tf.constant(1.0))) == 3.0
+    assert a.apply is a.apply and a.apply is not b.apply
+    assert a.apply.experimental_get_tracing_count() == 1
+    assert "x (POSITIONAL_OR_KEYWORD)" in a.apply.pretty_printed_concrete_signatures()
+
+
+def test_arguments_accepted_and_python_function():
+    def f(x):
+        return x + 1.0
+    for kwargs in ({"jit_compile": True}, {"autograph": False}, {"reduce_retracing": True}):
+        g = tf.function(f, **kwargs)
+        assert float(g(tf.constant(1.0))) == 2.0 and g.python_function is f
+
+
+def test_surface_formats_match_tensorflow():
+    tf_real = pytest.importorskip("tensorflow")
+
+    def g(x, y=2):
+        return x + y
+    ours = tf.function(g).get_concrete_function(tf.TensorSpec([None, 3], tf.float32, name="x"))
+    theirs = tf_real.function(g).get_concrete_function(
+        tf_real.TensorSpec([None, 3], tf_real.float32, name="x"))
+    assert ours.pretty_printed_signature() == theirs.pretty_printed_signature().replace(
+        "tf.", "tapegrad.")
+    assert str(ours.structured_input_signature) == str(
+        theirs.structured_input_signature).replace("tf.", "tapegrad.")

@@ -783,8 +783,7 @@ class Function:
         self.autograph = autograph  # accepted; guards make Python control flow safe instead
         self._plans: dict[Any, _Plan] = {}
         self._paths: dict[Any, int] = {}  # signature -> plans traced for it
-        self._concrete: dict[Any, ConcreteFunction] = {}  # by signature, shapes as specified
-        self._spec_keys: set[Any] = set()  # signatures as the input_signature generalises them
+        self._concrete: list[ConcreteFunction] = []  # in the order they were made
         self._traces = 0
         self._warned_paths = False
         self._bound: Any = weakref.WeakKeyDictionary()
@@ -805,6 +804,12 @@ class Function:
             @functools.wraps(method)
             def call(*args: Any, **kwargs: Any) -> Any:
                 return method(ref(), *args, **kwargs)
+            try:
+                signature = inspect.signature(method)
+                call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+                    parameters=list(signature.parameters.values())[1:])
+            except (TypeError, ValueError):
+                pass
             bound = Function(call, self.input_signature, self.reduce_retracing,
                              self.jit_compile, self.autograph)
             self._bound[instance] = bound
@@ -900,13 +905,18 @@ class Function:
         result = nest.map_structure(_as_output, result)
         new_signature = key not in self._paths
         self._paths[key] = self._paths.get(key, 0) + 1
-        # With an input_signature, shapes within a spec's None dimensions are one concrete
-        # function, as in TensorFlow; a plan per shape is an implementation detail.
-        if not (new_signature and self.input_signature is not None and
-                _specified(key, self.input_signature) in self._spec_keys):
+        # A trace for a signature that an existing concrete function covers (an
+        # input_signature's or get_concrete_function's None dimensions) is that concrete
+        # function, as in TensorFlow: a plan per shape is an implementation detail.
+        if not new_signature or self._concrete_for(args, kwargs) is None:
             self._traces += 1
-        if new_signature and self.input_signature is not None:
-            self._spec_keys.add(_specified(key, self.input_signature))
+        if new_signature and self._concrete_for(args, kwargs) is None:
+            args_, kwargs_ = self._canonical(args, kwargs)
+            signature = (tuple(self.input_signature) + args_[len(self.input_signature):],
+                         kwargs_) if self.input_signature is not None else \
+                nest.map_structure(_spec_of, (args_, kwargs_))
+            self._concrete.append(ConcreteFunction(self, signature,
+                                                   nest.map_structure(_spec_of, result)))
         if self._traces == 5 and new_signature:
             tape.warn("5 calls to %s triggered tapegrad.function retracing. Tracing is "
                       "expensive: pass tensors of fixed shapes rather than Python numbers, "
@@ -916,6 +926,22 @@ class Function:
             self._plans[key] = plan
         return plan, result
 
+    def _canonical(self, args: tuple[Any, ...], kwargs: dict[str, Any]
+                   ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """``args`` and ``kwargs`` bound to the parameters, defaults filled in."""
+        try:
+            bound = inspect.signature(self.python_function).bind(*args, **kwargs)
+        except (TypeError, ValueError):
+            return tuple(args), dict(kwargs)
+        bound.apply_defaults()
+        return tuple(bound.args), dict(bound.kwargs)
+
+    def _concrete_for(self, args: tuple[Any, ...], kwargs: dict[str, Any]
+                      ) -> ConcreteFunction | None:
+        """The concrete function whose signature these arguments fit, if there is one."""
+        canonical = self._canonical(args, kwargs)
+        return next((c for c in self._concrete if c._fits(canonical)), None)
+
     # -- TensorFlow's introspection --
     def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
         """The function specialised to ``args``: tensors, TensorSpecs or Python values (or, with
@@ -923,22 +949,25 @@ class Function:
         undoes every variable write, random draw and print it made."""
         if not args and not kwargs and self.input_signature is not None:
             args = tuple(self.input_signature)
-        flat = nest.flatten((args, kwargs))
-        specs = [TensorSpec.from_tensor(x) if _is_tensor_argument(x) else x for x in flat]
-        signature = nest.pack_sequence_as((args, kwargs), specs)
-        key = repr(signature)
-        concrete = self._concrete.get(key)
+        args, kwargs = self._canonical(args, kwargs)
+        signature = nest.map_structure(_spec_of, (args, kwargs))
+        concrete = next((c for c in self._concrete if c._fits(signature)), None)
         if concrete is None:
-            outputs = self._output_specs(args, kwargs)
-            concrete = self._concrete[key] = ConcreteFunction(self, signature, outputs)
+            concrete = ConcreteFunction(self, signature, self._output_specs(args, kwargs))
+            self._concrete.append(concrete)
+            self._traces += 1
         return concrete
 
     def _output_specs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """Run the function eagerly on stand-ins for ``args`` (a None dimension as 2, then as
-        3: a dimension of the result that changes is None) and undo its effects."""
+        """Run the function eagerly on stand-ins for ``args`` and undo its effects. With None
+        dimensions, it runs with them as 2, then as 3: a dimension of the result that changes
+        is None."""
+        unknown = any(isinstance(x, TensorSpec) and (x.shape is None or None in x.shape)
+                      for x in nest.flatten((args, kwargs)))
         results = []
-        for size in (2, 3):
-            stand_ins = nest.map_structure(lambda x, size=size: _stand_in(x, size), (args, kwargs))
+        for size in (2, 3) if unknown else (2,):
+            stand_ins = nest.map_structure(lambda x, size=size: _stand_in(x, size),
+                                           (args, kwargs))
             with _Effectless():
                 out = self.python_function(*stand_ins[0], **stand_ins[1])
             results.append(nest.map_structure(_as_output, out))
@@ -949,7 +978,7 @@ class Function:
             sa, sb = np.shape(a._value), np.shape(b._value)
             shape = [d if len(sa) == len(sb) and d == e else None for d, e in zip(sa, sb)]
             return TensorSpec(shape, a.dtype)
-        return nest.map_structure(spec, results[0], results[1])
+        return nest.map_structure(spec, results[0], results[-1])
 
     def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
         """Every concrete function's signature, as ``ConcreteFunction.pretty_printed_signature``.
@@ -965,37 +994,28 @@ class Function:
         Captures:
           None
         """
-        for key, plan in self._plans.items():
-            concrete_key = repr(_key_signature(key, plan))
-            if concrete_key not in self._concrete:
-                self._concrete[concrete_key] = ConcreteFunction(
-                    self, _key_signature(key, plan),
-                    nest.map_structure(lambda x: TensorSpec.from_tensor(x)
-                                       if isinstance(x, Tensor) else x, plan.result))
-        return "\n\n".join(c.pretty_printed_signature(verbose) for c in self._concrete.values())
+        return "\n\n".join(c.pretty_printed_signature(verbose) for c in self._concrete)
 
 
-def _key_signature(key: Any, plan: _Plan) -> Any:
-    """The (args, kwargs) TensorSpecs and values a plan was traced for."""
-    structure, parts = key
-    leaves = [TensorSpec(p[1], as_dtype(p[2])) if p[0] == "tensor" else
-              p[2] if p[0] == "python" else p for p in parts]
-    if structure is None:
-        return (tuple(leaves), {})
-    return plan_structure(structure, leaves)
+def _spec_of(x: Any) -> Any:
+    """A tensor or array argument (or result) as its TensorSpec; anything else as it is."""
+    return TensorSpec.from_tensor(x) if _is_tensor_argument(x) else x
 
 
-def plan_structure(structure: str, leaves: list[Any]) -> Any:
-    template = eval(structure, {})  # the repr of ((args...), {kwargs}) with 0 for each leaf
-    return nest.pack_sequence_as(template, leaves)
-
-
-def _specified(key: Any, specs: list[TensorSpec]) -> Any:
-    """``key`` with each argument's shape replaced by its spec's (None dimensions kept None)."""
-    structure, parts = key
-    return structure, tuple(("tensor", spec.shape, p[2]) if p[0] == "tensor" and i < len(specs)
-                            else p for i, (p, spec) in enumerate(
-                                zip(parts, specs + [None] * (len(parts) - len(specs)))))
+def _fits(spec: Any, value: Any) -> bool:
+    """Whether an argument (or a TensorSpec) fits a signature's entry."""
+    if isinstance(spec, TensorSpec):
+        return (isinstance(value, TensorSpec) or _is_tensor_argument(value)) and \
+            spec.is_compatible_with(value)
+    if value is spec:
+        return True
+    if _is_tensor_argument(value) or isinstance(value, (Tensor, TensorSpec)) or \
+            type(value) is not type(spec):
+        return False
+    try:
+        return bool(value == spec)
+    except Exception:
+        return False
 
 
 def _shapeless(k: Any) -> Any:
@@ -1051,14 +1071,29 @@ class ConcreteFunction:
         self.structured_outputs = outputs
         self.function_type = _FunctionType(self)
 
+    def _fits(self, canonical: Any) -> bool:
+        flat, expected = nest.flatten(canonical), nest.flatten(self.structured_input_signature)
+        return len(flat) == len(expected) and _structure(canonical) == _structure(
+            self.structured_input_signature) and all(map(_fits, expected, flat))
+
+    def __repr__(self) -> str:
+        args, kwargs = self.structured_input_signature
+        names = self._parameter_names()
+        params = [f"{names[i][0] if i < len(names) else f'arg{i}'}: {_type_text(v)}"
+                  for i, v in enumerate(args)] + [f"{k}: {_type_text(v)}"
+                                                  for k, v in kwargs.items()]
+        return f"<ConcreteFunction ({', '.join(params)}) -> " \
+               f"{_type_text(self.structured_outputs)} at 0x{id(self):X}>"
+
+    def _parameter_names(self) -> list[tuple[str, str]]:
+        try:
+            parameters = inspect.signature(self._function.python_function).parameters.values()
+        except (TypeError, ValueError):
+            return []
+        return [(p.name, p.kind.name) for p in parameters]
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        spec_args, spec_kwargs = self.structured_input_signature
-        given = nest.flatten((args, kwargs)) if len(args) == len(spec_args) and \
-            set(kwargs) <= set(spec_kwargs) else None
-        expected = nest.flatten((spec_args, {k: spec_kwargs[k] for k in kwargs}))
-        if given is None or len(given) != len(expected) or not all(
-                e.is_compatible_with(g) if isinstance(e, TensorSpec) else
-                (not _is_tensor_argument(g) and g == e) for e, g in zip(expected, given)):
+        if not self._fits(self._function._canonical(args, kwargs)):
             raise TypeError(f"Binding inputs to tapegrad.function failed: the arguments "
                             f"{args!r}, {kwargs!r} do not match the concrete function's "
                             f"signature {self.structured_input_signature!r}.")
@@ -1077,13 +1112,8 @@ class ConcreteFunction:
     def pretty_printed_signature(self, verbose: bool = True) -> str:
         """The parameters, output type and captures, in TensorFlow's layout."""
         args, kwargs = self.structured_input_signature
-        try:
-            parameters = list(inspect.signature(self._function.python_function)
-                              .parameters.values())
-        except (TypeError, ValueError):
-            parameters = []
         lines = ["Input Parameters:"]
-        names = [(p.name, p.kind.name) for p in parameters]
+        names = self._parameter_names()
         for i, value in enumerate(args):
             name, kind = names[i] if i < len(names) else (f"arg{i}", "POSITIONAL_ONLY")
             lines.append(f"  {name} ({kind}): {_type_text(value)}")
@@ -1103,6 +1133,11 @@ class _FunctionType:
 
     def __repr__(self) -> str:
         return self._concrete.pretty_printed_signature()
+
+
+def _structure(x: Any) -> str:
+    flat = nest.flatten(x)
+    return repr(nest.pack_sequence_as(x, [0] * len(flat)))
 
 
 def _type_text(value: Any) -> str:
