@@ -900,10 +900,12 @@ class Function:
         with _Recorder() as recorder:
             recorder.traced.update(map(id, placeholders))
             result = self.python_function(*traced_args, **traced_kwargs)
-        if recorder.created and not first:
+        new_signature = key not in self._paths
+        # Another path of a traced signature may make variables (an optimizer's slots, first
+        # used on that path): TensorFlow's AutoGraph would have traced that branch at first.
+        if recorder.created and not first and new_signature:
             raise ValueError(_CREATED_LATER)
         result = nest.map_structure(_as_output, result)
-        new_signature = key not in self._paths
         self._paths[key] = self._paths.get(key, 0) + 1
         # A trace for a signature that an existing concrete function covers (an
         # input_signature's or get_concrete_function's None dimensions) is that concrete

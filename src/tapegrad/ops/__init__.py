@@ -6,4 +6,4 @@
 
 from . import array, control_flow, linalg, math, nn, random, reduce, vocab
 
-__all__ = ["array", "linalg", "math", "nn", "random", "reduce", "vocab"]
+__all__ = ["array", "control_flow", "linalg", "math", "nn", "random", "reduce", "vocab"]

@@ -23,8 +23,17 @@ from .. import tape
 from ..dtypes import DType, as_dtype, float32
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import (Tensor, as_int, as_ints, as_shape, concrete, convert_to_tensor, new_shape,
-                      to_numpy, wrap)
+from ..tensor import (
+    Tensor,
+    as_int,
+    as_ints,
+    as_shape,
+    concrete,
+    convert_to_tensor,
+    new_shape,
+    to_numpy,
+    wrap,
+)
 from .math import identity, operands
 
 
