@@ -166,6 +166,32 @@ def test_cond_with_a_tape_inside_the_function_gives_the_right_gradient():
     for a in (1.0, -1.0, 3.0, -2.0):
         expected = a if a > 0 else 2 * 2.0 * a
         assert float(grad(tf.constant(a))) == expected
+    # one plan: the backward pass is a real branch in it (the forward one is unused)
+    assert grad.experimental_get_tracing_count() == 1
+    assert "else:" in _plan_sources(grad)[0] and "raise" not in _plan_sources(grad)[0]
+
+
+def test_switch_case_with_a_tape_and_an_optimizer_step():
+    def make():
+        w = tf.Variable([1.0, -1.0])
+        opt = tf.keras.optimizers.Adam(0.1)
+
+        def step(k, x):
+            with tf.GradientTape() as tape:
+                loss = tf.switch_case(k, [lambda: tf.reduce_sum(w * x),
+                                          lambda: tf.reduce_sum(w * w * x),
+                                          lambda: tf.reduce_sum(tf.sin(w) + x)])
+            opt.apply_gradients([(tape.gradient(loss, w), w)])
+            return loss
+        return step, w
+    eager, w_eager = make()
+    traced_fn, w_traced = make()
+    traced = tf.function(traced_fn)
+    for k in (0, 2, 1, 1, 0, 2, 5):
+        args = (tf.constant(k), tf.constant([0.5, 2.0]))
+        assert float(eager(*args)) == float(traced(*args))
+        assert w_eager.numpy().tolist() == w_traced.numpy().tolist()
+    assert traced.experimental_get_tracing_count() == 1
 
 
 def test_print_formats_and_prints_on_every_call():

@@ -31,6 +31,10 @@ TEMPLATES = [
     "    loss = tf.reduce_sum(w * y) if tf.reduce_sum(y) > {c} else tf.reduce_sum(w * w)\n"
     "w.assign_sub(0.01 * tape.gradient(loss, w))",
     "a = y.numpy()\ny = y + tf.constant(np.sort(a)) * {a}",
+    "with tf.GradientTape() as tape:\n"
+    "    loss = tf.cond(tf.reduce_sum(y) > {c}, lambda: tf.reduce_sum(w * y),\n"
+    "                   lambda: tf.reduce_sum(w * w * {a}))\n"
+    "opt.apply_gradients([(tape.gradient(loss, w), w)])",
     "y = tf.cond(tf.reduce_min(y) > {c}, lambda: y * 2.0, lambda: y + {b})",
     "y = tf.while_loop(lambda t: tf.reduce_sum(t) < {c}, lambda t: t + 1.0, [y],\n"
     "                  maximum_iterations=4)[0]",

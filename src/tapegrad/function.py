@@ -182,18 +182,26 @@ def compile_branches(selector: Tensor, mode: str, fns: list[tuple[Any, Callable[
     traces, so one plan covers every branch. ``fns`` are (key, branch), the last one the
     ``else``. Every branch runs now, on the traced values; their effects are undone.
 
+    With GradientTapes recording, the branches run unseen by them, and each output is
+    recorded as one op whose gradient is itself a compiled branch (each arm recomputes its
+    branch under a tape and differentiates it), so the plan's backward pass also follows
+    the branch each call takes.
+
     Returns NotImplemented (the caller then runs the branch taken, and the plan guards the
     selector) when the branches cannot be compiled: when not tracing, on a constant selector,
-    with a GradientTape recording (its backward pass would follow the branch taken), or when
-    a branch has effects, makes variables, raises, or returns what the others cannot match.
+    or when a branch has effects, makes variables, raises, or returns what the others cannot
+    match.
     """
     recorder = _this_thread_recorder()
-    if recorder is None or not recorder.is_traced(selector) or tape._state.tapes:
+    if recorder is None or not recorder.is_traced(selector):
         return NotImplemented
     outer, created = recorder.steps, len(recorder.created)
+    tapes = list(tape._state.tapes)
     arms = []
     try:
         with _Effectless():
+            for t in tapes:
+                tape._stop(t)
             for key, fn in fns:
                 recorder.steps = []
                 out = fn()
@@ -202,6 +210,8 @@ def compile_branches(selector: Tensor, mode: str, fns: list[tuple[Any, Callable[
         return NotImplemented
     finally:
         recorder.steps = outer
+        for t in tapes:
+            tape._start(t)
     if len(recorder.created) != created or any(
             s[0] == "write" or (s[0] == "op" and not s[1].pure) for _, inner, _ in arms
             for s in _flat_steps(inner)):
@@ -231,7 +241,70 @@ def compile_branches(selector: Tensor, mode: str, fns: list[tuple[Any, Callable[
     recorder.steps.append(("branch", selector, mode,
                            [(key, inner, leaves) for (key, inner, _), leaves
                             in zip(arms, leaves_by_arm)], outs))
+    if tapes:
+        _record_branch_gradients(recorder, selector, mode, fns, arms, outs)
     return nest.pack_sequence_as(arms[taken_index][2], results)
+
+
+def _record_branch_gradients(recorder: _Recorder, selector: Tensor, mode: str,
+                             fns: list[tuple[Any, Callable[[], Any]]],
+                             arms: list[tuple[Any, list[Any], Any]], outs: list[Tensor]) -> None:
+    """Record each float output of a compiled branch on the recording tapes, as one op of the
+    float values the branches read (their captures)."""
+    produced: set[int] = set()
+    for _, inner, _ in arms:
+        for s in _flat_steps(inner):
+            if s[0] == "op":
+                produced.add(id(s[2]))
+    captures: dict[int, Tensor] = {}
+    for _, inner, leaves in arms:
+        for x in nest.flatten(leaves) + [r for s in inner for r in _reads(s)]:
+            if isinstance(x, Tensor) and id(x) not in produced and \
+                    x._value.dtype.kind in "fc":
+                x = base_variable(x) if isinstance(x, Variable) else x
+                captures.setdefault(id(x), x)
+    inputs = tuple(captures.values())
+    if not inputs:
+        return
+    cache: dict[tuple[int, int], Any] = {}
+
+    def rule(j: int, i: int) -> Callable[..., Any]:
+        def vjp(xp: Any, g: Any, ans: Any, *values: Any) -> Any:
+            hit = cache.get((j, id(g)))
+            if hit is None:
+                upstream = g if isinstance(g, Tensor) else wrap(g)
+                hit = cache[(j, id(g))] = (g, _branch_gradients(selector, mode, fns, inputs,
+                                                                j, upstream))
+            gi = hit[1][i]
+            return gi if isinstance(g, Tensor) else gi._value
+        return vjp
+
+    for j, out in enumerate(outs):
+        if out._value.dtype.kind in "fc":
+            prim = Primitive("If", None, *(rule(j, i) for i in range(len(inputs))))
+            with _Paused(recorder):  # the plan runs the branch step, not this op
+                tape.record(prim, out, inputs, ())
+
+
+def _branch_gradients(selector: Tensor, mode: str, fns: list[tuple[Any, Callable[[], Any]]],
+                      captures: tuple[Tensor, ...], j: int, upstream: Tensor) -> list[Tensor]:
+    """The gradient of output ``j`` of a branch for each capture, weighted by ``upstream``:
+    a compiled branch whose arms each recompute their branch under a tape."""
+    def arm(fn: Callable[[], Any]) -> Callable[[], Any]:
+        def gradients() -> list[Tensor]:
+            with tape.GradientTape() as inner:
+                inner.watch(list(captures))
+                out = [x for x in nest.flatten(fn()) if isinstance(x, Tensor)][j]
+            return inner.gradient(out, list(captures), output_gradients=upstream,
+                                  unconnected_gradients="zero")
+        return gradients
+    compiled = compile_branches(selector, mode, [(key, arm(fn)) for key, fn in fns])
+    if compiled is not NotImplemented:
+        return compiled
+    keys = [key for key, _ in fns]  # the branch taken, read as a Python value: a guard
+    index = (0 if bool(selector) else 1) if mode == "bool" else (
+        keys.index(int(selector)) if int(selector) in keys[:-1] else len(keys) - 1)
+    return arm(fns[index][1])()
 
 
 def compile_loop(cond: Callable[..., Any], body: Callable[..., Any], state: Any,
