@@ -18,8 +18,11 @@ completes) and the call runs the function again while tracing, which gives eager
 new plan for that path. Each signature keeps a tree of at most 8 such plans, chosen by guard
 outcomes; beyond that, calls on new paths run eagerly (with one warning). TensorFlow's AutoGraph
 instead rewrites ``if``/``while`` on tensors into graph conditionals, and raises where it cannot:
-here the Python code runs as written, and ``tapegrad.cond``/``tapegrad.while_loop`` are the
-functional forms (they run eagerly while tracing, guarded on their predicates).
+here the Python code runs as written. The functional forms ``tapegrad.cond``, ``case``,
+``switch_case`` and ``while_loop`` on traced values compile into real ``if``/``while`` blocks of
+one plan; under a GradientTape inside the function, a branch's gradient is a compiled branch
+too. Where they cannot compile (a branch with effects, a loop under a tape) they run the branch
+taken, guarded like Python control flow.
 
 As in TensorFlow, Python side effects (``print``, appending to a list) happen while tracing
 only, and ``tapegrad.print`` prints on every call. A signature is the shape and dtype of each
