@@ -301,3 +301,13 @@ def test_first_trace_on_either_path(value, path):
         return tf.constant(1.0) if x > 0 else tf.constant(-1.0)
     assert float(f(_c(value))) == (1.0 if path == "pos" else -1.0)
     assert float(f(_c(-value))) == (-1.0 if path == "pos" else 1.0)
+
+
+def test_constant_of_a_traced_tensor_and_complex():
+    def make():
+        def f(x):
+            c = tf.constant(x * 2.0)  # a copy of a traced value: guarded
+            z = complex(tf.reduce_sum(x))
+            return c + z.real
+        return f, []
+    _compare(make, [(_c(1.0),), (_c(2.0),), (_c(1.0),)])

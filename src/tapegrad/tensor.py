@@ -569,7 +569,8 @@ def constant(value: Any, dtype: DType | str | None = None,
     """
     dtype = None if dtype is None else as_dtype(dtype)
     if isinstance(value, Tensor):
-        array = value._value if dtype is None else value._value.astype(dtype._np)
+        array = concrete(value)  # a traced tensor made a constant: the plan guards its value
+        array = array if dtype is None else array.astype(dtype._np)
     else:
         array = to_numpy(value, dtype)
     if shape is not None:
