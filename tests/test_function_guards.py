@@ -311,3 +311,15 @@ def test_constant_of_a_traced_tensor_and_complex():
             return c + z.real
         return f, []
     _compare(make, [(_c(1.0),), (_c(2.0),), (_c(1.0),)])
+
+
+def test_conversions_of_a_variable_itself():
+    def make():
+        v = tf.Variable(0.0)
+
+        def f(x):
+            v.assign_add(1.0)
+            scale = float(v) if v.numpy() < 3 else float(np.asarray(v)) * 10.0
+            return x * scale
+        return f, [v]
+    _compare(make, [(_c(1.0),)] * 5)
