@@ -24,7 +24,7 @@ def test_cond_eager_and_its_gradient():
                                                            else 3 * value * value)
         assert expected  # both branches exercised
     assert tf.cond(False, lambda: 1, lambda: 2) == 2
-    with pytest.raises(TypeError, match="true_fn must be callable"):
+    with pytest.raises(TypeError, match="'true_fn' must be callable"):
         tf.cond(True, 1, lambda: 2)
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.cond(tf.constant([True, False]), lambda: 1, lambda: 2)

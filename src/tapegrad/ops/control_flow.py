@@ -119,10 +119,10 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None,
     >>> tf.cond(tf.constant(False), lambda: 1, lambda: 2)
     2
     """
-    if true_fn is None or not callable(true_fn):
-        raise TypeError("true_fn must be callable.")
-    if false_fn is None or not callable(false_fn):
-        raise TypeError("false_fn must be callable.")
+    if not callable(true_fn):
+        raise TypeError("'true_fn' must be callable.")
+    if not callable(false_fn):
+        raise TypeError("'false_fn' must be callable.")
     if _tracing():
         _predicate_checks(pred, "pred")
         compiled = _compiled(pred, "bool", [(True, true_fn), (False, false_fn)])
@@ -324,8 +324,15 @@ def _value(x: Any) -> Any:
     return x._value if isinstance(x, Tensor) else x
 
 
-def _unstacked(elems: Any) -> tuple[list[Any], int]:
+def _check_fn(fn: Any) -> None:
+    if not callable(fn):
+        raise TypeError(f"{getattr(fn, '__name__', repr(fn))} is not callable. Please provide a "
+                        "callable function.")
+
+
+def _unstacked(elems: Any, fn: Any) -> tuple[list[Any], int]:
     """Each leaf of ``elems`` as a list of its slices along axis 0, and their count."""
+    _check_fn(fn)
     leaves = [convert_to_tensor(x) for x in nest.flatten(elems)]
     if not leaves:
         raise ValueError("elems must be a Tensor or (possibly nested) sequence of Tensors. "
@@ -362,7 +369,7 @@ def map_fn(fn: Callable[[Any], Any], elems: Any, dtype: Any = None,
     >>> tf.map_fn(lambda x: x * x, tf.constant([1.0, 2.0, 3.0])).numpy().tolist()
     [1.0, 4.0, 9.0]
     """
-    slices, n = _unstacked(elems)
+    slices, n = _unstacked(elems, fn)
     return _stacked([fn(_element(elems, slices, i)) for i in range(n)])
 
 
@@ -387,9 +394,11 @@ def scan(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None,
     >>> tf.scan(lambda a, x: a + x, tf.constant([1, 2, 3, 4])).numpy().tolist()
     [1, 3, 6, 10]
     """
-    slices, n = _unstacked(elems)
+    slices, n = _unstacked(elems, fn)
     order = list(range(n))[::-1] if reverse else list(range(n))
     if initializer is None:
+        if not order:
+            raise ValueError("elems has no elements along axis 0 and no initializer was given")
         acc = _element(elems, slices, order[0])
         results = [acc]
         order = order[1:]
@@ -426,9 +435,11 @@ def foldr(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None,
 
 
 def _fold(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any, reverse: bool) -> Any:
-    slices, n = _unstacked(elems)
+    slices, n = _unstacked(elems, fn)
     order = list(range(n))[::-1] if reverse else list(range(n))
     if initializer is None:
+        if not order:
+            raise ValueError("elems has no elements along axis 0 and no initializer was given")
         acc = _element(elems, slices, order[0])
         order = order[1:]
     else:
