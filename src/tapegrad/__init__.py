@@ -17,6 +17,7 @@ import sys as _sys
 from typing import Any
 
 from . import config, debugging, errors, linalg, math, nest, nn, random
+from .debugging import assert_equal, assert_greater, assert_less
 from .dtypes import (
     DType,
     as_dtype,
@@ -162,6 +163,8 @@ __all__ = [
     # gradients and the trace compiler
     "function", "Function", "TensorSpec", "GradientTape", "UnconnectedGradients",
     "custom_gradient", "stop_gradient",
+    # checks (also in tapegrad.debugging)
+    "assert_equal", "assert_greater", "assert_less",
     # math
     "abs", "acos", "add", "asin", "atan", "atan2", "clip_by_value", "cos", "cosh", "divide",
     "equal", "exp", "floor", "greater", "greater_equal", "less", "less_equal", "logical_and",
