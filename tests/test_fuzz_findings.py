@@ -179,7 +179,7 @@ def test_other_ops_on_mixed_dtypes_stay_invalid_argument_errors() -> None:
 def test_a_variable_formats_as_its_repr_and_a_tensor_as_its_value() -> None:
     v = tf.Variable(2.0)
     assert f"{v}" == "<tapegrad.Variable 'Variable:0' shape=() dtype=float32, numpy=2.0>"
-    assert "{}".format(v) == repr(v)
+    assert format(v, "") == repr(v)
     with pytest.raises(TypeError, match="unsupported format string passed to Variable"):
         f"{v:.2f}"
     assert f"{tf.constant(2.5):.2f}" == "2.50"

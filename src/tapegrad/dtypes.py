@@ -158,6 +158,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'tapegrad.dtypes' has no attribute {name!r}")
 
 
-__all__ = ["DType", "as_dtype", "cast", "float16", "float32", "float64", "half", "double", "int8", "int16",
+__all__ = ["DType", "as_dtype", "float16", "float32", "float64", "half", "double", "int8", "int16",
            "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "complex64",
            "complex128"]
