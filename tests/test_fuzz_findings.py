@@ -115,3 +115,73 @@ def test_outputs_of_ops_without_gradient_are_tensors_the_tape_knows(f: Any) -> N
         y = tf.stop_gradient(x)
         z = y * 3.0
     assert tape.gradient(z, y) is None
+
+
+# ----- issue 13's conformance list: each observed in TensorFlow 2.21 -----
+
+@pytest.mark.parametrize("cast", [tf.cast, tf.dtypes.cast] if hasattr(tf, "dtypes") else [tf.cast])
+def test_cast_to_none_is_a_type_error(cast: Any) -> None:
+    with pytest.raises(TypeError, match="Cannot convert the argument `type_value`: None"):
+        cast(tf.constant(1.0), None)
+
+
+@pytest.mark.parametrize("reduce, op", [(tf.reduce_sum, "Sum"), (tf.reduce_mean, "Mean"),
+                                        (tf.reduce_max, "Max"), (tf.reduce_min, "Min"),
+                                        (tf.reduce_prod, "Prod"),
+                                        (tf.reduce_logsumexp, "LogSumExp")])
+@pytest.mark.parametrize("axis, duplicate", [([0, 0], 0), ([1, -1], 1), ((-2, 0, 1), 0)])
+def test_a_repeated_reduction_axis_is_refused(reduce: Any, op: str, axis: Any,
+                                              duplicate: int) -> None:
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=f"Axes contains duplicate dimension: {duplicate} "):
+        reduce(tf.ones((2, 3)), axis=axis)
+
+
+def test_a_repeated_axis_of_a_logical_reduction_is_refused() -> None:
+    with pytest.raises(tf.errors.InvalidArgumentError, match="duplicate dimension: 1 .Op:All"):
+        tf.reduce_all(tf.ones((2, 3)) > 0, axis=[1, -1])
+
+
+@pytest.mark.parametrize("logits, expected", [([np.inf, -np.inf], [np.nan, 0.0]),
+                                              ([np.inf, 1.0], [np.nan, 0.0]),
+                                              ([np.inf, np.inf], [np.nan, np.nan]),
+                                              ([-np.inf, 1.0], [0.0, 1.0]),
+                                              ([-1e30, 1e30], [0.0, 1.0])])
+def test_softmax_with_infinite_logits_is_tensorflows(logits: list[float],
+                                                     expected: list[float]) -> None:
+    with np.errstate(invalid="ignore"):
+        got = tf.nn.softmax(tf.constant(logits)).numpy()
+    np.testing.assert_array_equal(got, np.array(expected, np.float32))
+
+
+def test_log_softmax_with_an_infinite_logit_is_all_nan_as_in_tensorflow() -> None:
+    with np.errstate(invalid="ignore"):
+        got = tf.nn.log_softmax(tf.constant([np.inf, 1.0])).numpy()
+    assert np.isnan(got).all()
+
+
+@pytest.mark.parametrize("divide", [tf.math.divide, tf.math.truediv, tf.divide,
+                                    lambda x, y: x / y])
+def test_dividing_tensors_of_different_dtypes_is_a_type_error(divide: Any) -> None:
+    x, y = tf.constant(1.0, tf.float64), tf.constant(2.0)
+    with pytest.raises(TypeError, match=r"^`x` and `y` must have the same dtype, got "
+                                        r"tapegrad.float64 != tapegrad.float32.$"):
+        divide(x, y)
+    with pytest.raises(TypeError, match="got tapegrad.int32 != tapegrad.float32"):
+        divide(tf.constant(1), y)
+
+
+def test_other_ops_on_mixed_dtypes_stay_invalid_argument_errors() -> None:
+    with pytest.raises(tf.errors.InvalidArgumentError, match="cannot compute Mul"):
+        tf.constant(1.0, tf.float64) * tf.constant(2.0)
+
+
+def test_a_variable_formats_as_its_repr_and_a_tensor_as_its_value() -> None:
+    v = tf.Variable(2.0)
+    assert f"{v}" == "<tapegrad.Variable 'Variable:0' shape=() dtype=float32, numpy=2.0>"
+    assert format(v, "") == repr(v)
+    with pytest.raises(TypeError, match="unsupported format string passed to Variable"):
+        f"{v:.2f}"
+    assert f"{tf.constant(2.5):.2f}" == "2.50"
+    assert f"{tf.constant([1.0, 2.0])}" == "[1. 2.]"
+    assert f"{v.numpy():.1f}" == "2.0"

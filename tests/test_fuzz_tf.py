@@ -96,13 +96,34 @@ TG = Framework("tapegrad", tapegrad, op_table.OPS)
 TF = Framework("tensorflow", tensorflow, _table_for(tensorflow).OPS)
 OP_INDEX = {op.name: i for i, op in enumerate(op_table.OPS)}
 
+# The namespaces whose names the fuzzer calls ops by: TensorFlow's names for one function.
+NAMESPACES = ["", "math", "linalg", "nn", "random", "dtypes", "debugging"]
+
+
+def _aliases(fn: Any) -> list[str]:
+    """Every dotted name (``math.add``, ``add``) under which TensorFlow exposes ``fn``."""
+    names = []
+    for namespace in NAMESPACES:
+        module = tensorflow
+        for part in namespace.split(".") if namespace else ():
+            module = getattr(module, part)
+        names += [f"{namespace}.{n}".lstrip(".") for n in dir(module)
+                  if not n.startswith("_") and getattr(module, n, None) is fn]
+    return sorted(names)
+
+
+# For each op-table entry whose TensorFlow op is a plain function: its names, so that a step can
+# call it by any of them (a name tapegrad lacks is an AttributeError there, and a finding).
+ALIASES = {op.name: _aliases(tf_op.fn) for op, tf_op in zip(TG.ops, TF.ops)
+           if not getattr(tf_op.fn, "__name__", "<lambda>") == "<lambda>"}
+
 
 # ----- programs -----
 
 @dataclass
 class Leaf:
     value: np.ndarray
-    kind: str  # "variable", "watched" or "constant"
+    kind: str  # "variable", "watched", "constant" or "numpy" (an array passed as it is)
 
 
 @dataclass
@@ -170,7 +191,7 @@ class Builder:
         if value.dtype.kind == "f":
             value = value.astype(self.program.dtype)
             kind = self.draw(st.sampled_from(["variable", "variable", "watched", "watched",
-                                              "constant"]), label="leaf kind")
+                                              "constant", "numpy"]), label="leaf kind")
         else:
             kind = "constant"
         p = self.program
@@ -246,6 +267,10 @@ def _table_step(b: Builder) -> bool:
         shapes = b.draw(st.sampled_from(list(op.shapes)), label="shapes")
     samplers = op.samplers(len(shapes))
     args = [b.input(s, sampler) for s, sampler in zip(shapes, samplers)]
+    names = ALIASES.get(op.name)
+    if names and b.draw(st.booleans(), label="by name"):
+        path = b.draw(st.sampled_from(names), label="name")
+        return b.step(f"{op.name} as tf.{path}", lambda fw: _function(fw, path), args)
     index = OP_INDEX[op.name]
     return b.step(op.name, lambda fw, i=index: fw.ops[i].fn, args)
 
@@ -388,11 +413,48 @@ def _shape_step(b: Builder) -> bool:
     return b.step("broadcast_to", lambda fw: lambda t: fw.tf.broadcast_to(t, target), [x])
 
 
+OPERATORS = {"+": lambda s, t: s + t, "-": lambda s, t: s - t, "*": lambda s, t: s * t,
+             "/": lambda s, t: s / t, "**": lambda s, t: s ** t}
+
+
+def _operator_step(b: Builder) -> bool:
+    """A Python operator with a NumPy array or a Python float on either side of a tensor."""
+    symbol = b.draw(st.sampled_from(sorted(OPERATORS)), label="operator")
+    shapes = b.draw(mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+                    label="broadcast shapes").input_shapes
+    sampler = op_table.positive if symbol == "**" else op_table.away_from_zero
+    x = b.input(shapes[0], sampler)
+    other = b.draw(st.sampled_from(["array", "float"]), label="other operand")
+    if other == "float":
+        value = float(np.round(b.rng.uniform(0.5, 2.0), 2))
+        operand: Any = lambda fw: value  # noqa: E731
+    else:
+        array = sampler(b.rng, shapes[1]).astype(b.program.dtype)
+        operand = lambda fw: array  # noqa: E731
+    left = b.draw(st.booleans(), label="tensor on the left")
+    fn = OPERATORS[symbol]
+    if left:
+        return b.step(f"tensor {symbol} {other}",
+                      lambda fw: lambda t: fn(t, operand(fw)), [x])
+    return b.step(f"{other} {symbol} tensor", lambda fw: lambda t: fn(operand(fw), t), [x])
+
+
 def _invalid_step(b: Builder) -> bool:
     """A step that TensorFlow refuses; tapegrad must refuse it with the same exception class."""
     how = b.draw(st.sampled_from(["broadcast", "axis", "index", "matmul", "reshape", "concat",
-                                  "transpose", "xent"]), label="invalid")
+                                  "transpose", "xent", "repeated axis", "mixed division"]),
+                 label="invalid")
     x = b.leaf(op_table.normal(b.rng, (2, 3)), True)
+    if how == "repeated axis":
+        name = b.draw(st.sampled_from([r for r in REDUCTIONS if r != "cumsum"]), label="reduction")
+        axis = b.draw(st.sampled_from([[0, 0], [1, -1], [0, 1, 0], [-2, 0]]), label="axis")
+        return b.step(f"{name}(repeated axis)",
+                      lambda fw: lambda t: _function(fw, name)(t, axis), [x])
+    if how == "mixed division":
+        other = "float32" if b.program.dtype == "float64" else "float64"
+        y = np.ones((2, 3), other)
+        return b.step("divide(mixed dtypes)", lambda fw: lambda t: fw.tf.math.divide(
+            t, fw.tf.constant(y)), [x])
     if how == "broadcast":
         y = b.leaf(op_table.normal(b.rng, (4,)), True)
         op = b.draw(st.sampled_from(["add", "multiply", "maximum", "subtract"]))
@@ -419,7 +481,7 @@ def _invalid_step(b: Builder) -> bool:
                   fw.tf.nn.softmax_cross_entropy_with_logits(s, t), [x, y])
 
 
-GENERATORS = [_table_step] * 4 + [_reduce_step] * 2 + [_index_step, _shape_step]
+GENERATORS = [_table_step] * 4 + [_reduce_step] * 2 + [_index_step, _shape_step, _operator_step]
 
 
 @st.composite
@@ -485,10 +547,12 @@ def execute(p: Program, fw: Framework) -> dict[str, Any]:
     """Run ``p`` in ``fw``: the values of every step and the gradients its mode asks for, or the
     exception class it raised."""
     tf = fw.tf
-    leaves = [tf.Variable(leaf.value) if leaf.kind == "variable" else tf.constant(leaf.value)
-              for leaf in p.leaves]
+    make = {"variable": tf.Variable, "numpy": np.array}
+    leaves = [make.get(leaf.kind, tf.constant)(leaf.value) for leaf in p.leaves]
     watched = [t for t, leaf in zip(leaves, p.leaves) if leaf.kind == "watched"]
-    out: dict[str, Any] = {}
+    # the gradient sources: every leaf but the NumPy arrays
+    sources = [t for t, leaf in zip(leaves, p.leaves) if leaf.kind != "numpy"]
+    out: dict[str, Any] = {"texts": [_texts(t) for t in sources]}
     try:
         if p.mode == "second":
             with tf.GradientTape() as outer:
@@ -498,16 +562,16 @@ def execute(p: Program, fw: Framework) -> dict[str, Any]:
                     pool = _run(p, fw, leaves)
                     loss = _loss(p, fw, pool) if p.targets else None
                 if loss is None:
-                    return {"values": _made(p, pool)}
-                grads = inner.gradient(loss, leaves)
+                    return {**out, "values": _made(p, pool)}
+                grads = inner.gradient(loss, sources)
                 total = None
-                for g, leaf in zip(grads, p.leaves):
+                for g, leaf in zip(grads, [lf for lf in p.leaves if lf.kind != "numpy"]):
                     if g is not None:
                         term = tf.reduce_sum(tf.convert_to_tensor(g) * tf.constant(
                             np.full(leaf.value.shape, 0.75, leaf.value.dtype)))
                         total = term if total is None else total + tf.cast(term, total.dtype)
             out["grads"] = [_numpy(g) for g in grads]
-            out["second"] = [_numpy(g) for g in outer.gradient(total, leaves)] \
+            out["second"] = [_numpy(g) for g in outer.gradient(total, sources)] \
                 if total is not None else None
         else:
             persistent = p.mode == "persistent"
@@ -516,20 +580,20 @@ def execute(p: Program, fw: Framework) -> dict[str, Any]:
                 pool = _run(p, fw, leaves)
                 loss = _loss(p, fw, pool) if p.targets else None
             if loss is None:
-                return {"values": _made(p, pool)}
+                return {**out, "values": _made(p, pool)}
             if p.mode == "output_gradients":
                 t, w = p.targets[-1], p.weights[-1]
-                grads = tape.gradient(pool[t], leaves, output_gradients=tf.constant(w))
+                grads = tape.gradient(pool[t], sources, output_gradients=tf.constant(w))
             elif p.mode == "unconnected_zero":
-                grads = tape.gradient(loss, leaves, unconnected_gradients="zero")
+                grads = tape.gradient(loss, sources, unconnected_gradients="zero")
             else:
-                grads = tape.gradient(loss, leaves)
+                grads = tape.gradient(loss, sources)
             out["grads"] = [_numpy(g) for g in grads]
             if persistent:
                 first = pool[p.targets[0]]
-                out["first target"] = [_numpy(g) for g in tape.gradient(first, leaves)]
+                out["first target"] = [_numpy(g) for g in tape.gradient(first, sources)]
                 out["both targets"] = [_numpy(g) for g in tape.gradient(
-                    [pool[t] for t in p.targets], leaves)]
+                    [pool[t] for t in p.targets], sources)]
                 middle = [i for step in p.steps for i in step.args if p.from_step[i]]
                 if middle:
                     out["intermediate"] = _numpy(tape.gradient(loss, pool[middle[0]]))
@@ -537,12 +601,26 @@ def execute(p: Program, fw: Framework) -> dict[str, Any]:
                 # TensorFlow's pfor fails on them ("shape (0, 1) is not compatible")
                 if 0 < np.size(p.values[p.targets[-1]]) <= 6 and len(p.steps) == 1:
                     out["jacobian"] = [_numpy(j) for j in tape.jacobian(pool[p.targets[-1]],
-                                                                        leaves)]
+                                                                        sources)]
         out["values"] = _made(p, pool)
         out["loss"] = _numpy(loss)
     except Exception as e:  # compared with the other framework's by class
         return {"error": e}
     return out
+
+
+def _texts(t: Any) -> list[str]:
+    """How a leaf prints: repr, str, f"{t}" and, for a scalar, a format spec; TensorFlow's
+    ``tf.`` is tapegrad's ``tapegrad.``, and TensorFlow's ResourceVariable our Variable."""
+    texts = [repr(t), str(t), f"{t}"]
+    if np.ndim(t) == 0 and not hasattr(t, "assign"):
+        texts.append(f"{t:.3f}|{t:+.2e}")
+    return [text.replace("tapegrad.", "tf.").replace("ResourceVariable", "Variable")
+            for text in texts]
+
+
+def _compare_texts(mine: list[list[str]], theirs: list[list[str]]) -> None:
+    assert mine == theirs, f"printed forms differ: tapegrad {mine}, TensorFlow {theirs}"
 
 
 # ----- comparing -----
@@ -578,7 +656,8 @@ def _compare(p: Program, mine: dict[str, Any], theirs: dict[str, Any]) -> None:
         return
     assert "error" not in mine, f"tapegrad raised {mine['error']!r}; TensorFlow did not"
     assert mine.keys() == theirs.keys(), (sorted(mine), sorted(theirs))
-    for key in sorted(theirs):
+    _compare_texts(mine["texts"], theirs["texts"])
+    for key in sorted(set(theirs) - {"texts"}):
         got, want = mine[key], theirs[key]
         if isinstance(want, list):
             assert len(got) == len(want), key

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from tapegrad.models.table import DataError, check_classes, format_number, load_csv
 from tapegrad.datasets import load_challenger, path
+from tapegrad.models.table import DataError, check_classes, format_number, load_csv
 
 
 def write(tmp_path, text, name="data.csv", mode="w"):

@@ -16,6 +16,7 @@ import importlib as _importlib
 from typing import Any
 
 from . import config, debugging, errors, linalg, math, nest, nn, random
+from .debugging import assert_equal, assert_greater, assert_less
 from .dtypes import (
     DType,
     as_dtype,
@@ -160,6 +161,8 @@ __all__ = [
     # control flow as functions
     "case", "cond", "foldl", "foldr", "map_fn", "scan", "switch_case", "vectorized_map",
     "while_loop",
+    # checks (also in tapegrad.debugging)
+    "assert_equal", "assert_greater", "assert_less",
     # math
     "abs", "acos", "add", "asin", "atan", "atan2", "clip_by_value", "cos", "cosh", "divide",
     "equal", "exp", "floor", "greater", "greater_equal", "less", "less_equal", "logical_and",

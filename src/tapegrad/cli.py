@@ -20,10 +20,10 @@ from typing import Any, Callable, NoReturn
 
 import numpy as np
 
-from .models import table as datamod
 from . import datasets, solvers
 from .models import LinearRegression, LogisticRegression, PolynomialRegression, from_dict
 from .models import save_model as write_model
+from .models import table as datamod
 
 MODELS = {"linear": LinearRegression, "polynomial": PolynomialRegression,
           "logistic": LogisticRegression}

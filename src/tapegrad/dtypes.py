@@ -132,7 +132,9 @@ def as_dtype(type_value: Any) -> DType:
     """
     if isinstance(type_value, DType):
         return type_value
-    if isinstance(type_value, str):
+    if type_value is None:  # np.dtype(None) is float64; TensorFlow refuses None
+        found = None
+    elif isinstance(type_value, str):
         found = _BY_NAME.get(type_value)
     elif isinstance(type_value, type) and type_value in _BY_PYTHON:
         found = _BY_PYTHON[type_value]
@@ -145,6 +147,15 @@ def as_dtype(type_value: Any) -> DType:
         raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} "
                         "to a tapegrad DType.")
     return found
+
+
+def __getattr__(name: str) -> Any:
+    """``tapegrad.dtypes.cast`` is ``tapegrad.cast``, as in TensorFlow (loaded on first use: the
+    ops import this module)."""
+    if name == "cast":
+        from .ops.math import cast
+        return cast
+    raise AttributeError(f"module 'tapegrad.dtypes' has no attribute {name!r}")
 
 
 __all__ = ["DType", "as_dtype", "float16", "float32", "float64", "half", "double", "int8", "int16",

@@ -59,7 +59,7 @@ from .ops.math import (
                        tanh,
                        truediv,
 )
-from .ops.nn import l2_normalize, softsign
+from .ops.nn import l2_normalize, log_softmax, softmax, softsign
 from .ops.reduce import (
                        argmax,
                        argmin,
@@ -80,10 +80,10 @@ from .ops.reduce import (
 __all__ = ["abs", "acos", "add", "argmax", "argmin", "asin", "atan", "atan2", "ceil", "cos",
            "cosh", "cumsum", "divide", "equal", "exp", "expm1", "floor", "floordiv", "floormod",
            "greater", "greater_equal", "is_finite", "is_inf", "is_nan", "l2_normalize", "less",
-           "less_equal", "log", "log1p", "log_sigmoid", "logical_and", "logical_not",
+           "less_equal", "log", "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not",
            "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply", "negative",
            "not_equal", "pow", "reciprocal", "reduce_all", "reduce_any", "reduce_euclidean_norm",
            "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_prod",
            "reduce_std", "reduce_sum", "reduce_variance", "round", "rsqrt", "sigmoid", "sign",
-           "sin", "sinh", "softplus", "softsign", "sqrt", "square", "squared_difference",
+           "sin", "sinh", "softmax", "softplus", "softsign", "sqrt", "square", "squared_difference",
            "subtract", "tan", "tanh", "truediv"]

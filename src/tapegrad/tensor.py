@@ -421,6 +421,13 @@ class Variable(Tensor):
 
     __str__ = __repr__
 
+    def __format__(self, spec: str) -> str:
+        """A variable formats as its repr (``f"{v}"``), as in TensorFlow; a Tensor formats its
+        value, so ``f"{v.numpy():.3f}"`` or ``f"{tf.identity(v):.3f}"`` formats a number."""
+        if spec:
+            raise TypeError(f"unsupported format string passed to {type(self).__name__}.__format__")
+        return repr(self)
+
     def __reduce__(self) -> tuple[Any, ...]:
         return Variable, (self.numpy(), self._trainable, self._name[:-2])
 

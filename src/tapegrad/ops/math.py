@@ -59,6 +59,9 @@ def operands(prim: Primitive, x: Any, y: Any, hint: bool = False) -> tuple[Tenso
         x = convert_to_tensor(x)
         y = _coerce(y, x, hint)
     if x._value.dtype != y._value.dtype:
+        if prim is DIV:  # TensorFlow's truediv checks the dtypes itself, before the op
+            raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != "
+                            f"{y.dtype!r}.")
         raise invalid_argument(
             f"cannot compute {prim.name} as input #1(zero-based) was expected to be a "
             f"{_op_dtype(x)} tensor but is a {_op_dtype(y)} tensor [Op:{prim.name}] name: ")

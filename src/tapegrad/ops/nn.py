@@ -128,15 +128,17 @@ def _axis(x: Tensor, axis: Any, op: str) -> int:
 
 
 def _softmax(x: Any, axis: int) -> Any:
+    """exp(x - max) / sum; an entry whose exp is 0 stays 0 when the sum is NaN (as TF: an inf
+    logit gives NaN there, and exactly 0 for the -inf and finite entries beside it)."""
     e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf))
-    return e / np.add.reduce(e, axis=axis, keepdims=True)
+    return np.divide(e, np.add.reduce(e, axis=axis, keepdims=True), out=np.zeros_like(e),
+                     where=e != 0)
 
 
 def _log_softmax(x: Any, axis: int) -> Any:
     """(x - max) - log(sum(exp(x - max))): accurate to a few ulps even for large logits, where
     x - logsumexp(x) loses |x|·eps to the rounding of logsumexp (3e-5 at 1000 in float32)."""
-    top = np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
-    shifted = x - np.where(np.isfinite(top), top, 0)
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 

@@ -35,7 +35,12 @@ def normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
         if not -ndim <= a < ndim:  # empty for a scalar: no axis to reduce
             raise invalid_argument(f"Invalid reduction dimension ({a} for input with {ndim} "
                                    f"dimension(s) [Op:{op}] name: ")
-    return tuple(sorted({a % ndim for a in axes}))
+    normal = sorted(a % ndim for a in axes)
+    for a, b in zip(normal, normal[1:]):
+        if a == b:
+            raise invalid_argument(f"Invalid reduction arguments: Axes contains duplicate "
+                                   f"dimension: {a} [Op:{op}] name: ")
+    return tuple(normal)
 
 
 def expand(xp: Any, g: Any, shape: tuple[int, ...], axes: tuple[int, ...] | None,
