@@ -147,8 +147,9 @@ def _check_op(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
     """The op listener: raise if an op's float output holds a NaN or an Inf."""
     if not _enabled.on or prim.name in _UNCHECKED:
         return
-    value = out._value
-    if value.dtype.kind == "f" and not np.isfinite(value).all():
+    value = out._value  # None for an op without output (tf.print), a tuple for a py_function
+    if getattr(value, "dtype", None) is not None and value.dtype.kind == "f" and \
+            not np.isfinite(value).all():
         raise invalid_argument(_report(prim, value, inputs))
 
 

@@ -25,6 +25,7 @@ from ..errors import invalid_argument
 from ..tape import Primitive
 from ..tensor import (
     Tensor,
+    TensorShape,
     as_int,
     as_ints,
     as_shape,
@@ -808,3 +809,32 @@ def _sort_axis(axis: Any, shape: tuple[int, ...]) -> int:
 def _last(axis: int, ndim: int) -> tuple[int, ...]:
     """The permutation moving ``axis`` to the end."""
     return tuple(a for a in builtins.range(ndim) if a != axis) + (axis,)
+
+
+def identity_n(input: Any, name: str | None = None) -> list[Tensor]:
+    """A new tensor for each tensor in ``input`` (``tf.identity_n``).
+
+    >>> import tapegrad as tf
+    >>> [t.numpy().tolist() for t in tf.identity_n([tf.constant(1.0), tf.constant([2, 3])])]
+    [1.0, [2, 3]]
+    """
+    return [identity(x) for x in input]
+
+
+def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Tensor:
+    """``x`` after checking that its shape is compatible with ``shape`` (None: any length).
+
+    >>> import tapegrad as tf
+    >>> tf.ensure_shape(tf.constant([1.0, 2.0]), [None]).shape
+    TensorShape([2])
+    """
+    x = _tensor(x)
+    expected = TensorShape(shape)
+    actual = np.shape(x._value)
+    if not expected.is_compatible_with(actual):
+        def text(dims: Any) -> str:
+            return "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
+        raise invalid_argument(f"Shape of tensor input {text(actual)} is not compatible with "
+                               f"expected shape {text(expected)}. [Op:EnsureShape] name: ")
+    return identity(x)
+

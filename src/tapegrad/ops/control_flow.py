@@ -19,6 +19,7 @@ TensorFlow's does, while Python's ``print`` runs only while tracing.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any, Callable
 
@@ -28,7 +29,7 @@ from .. import nest, tape
 from .. import tensor as tensor_module
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, TensorShape, convert_to_tensor
+from ..tensor import Tensor, TensorShape, Variable, convert_to_tensor
 from .array import stack, unstack
 
 # ----- tf.print -----
@@ -449,6 +450,125 @@ def _fold(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any, reverse: 
     return acc
 
 
+# ----- Python functions as ops -----
+
+def _tracing_paused() -> Any:
+    """A context in which a running trace does not listen: the plan calls the Python function
+    as one op, so its inner ops must not also be recorded."""
+    from ..function import _Paused, _this_thread_recorder
+    recorder = _this_thread_recorder()
+    return contextlib.nullcontext() if recorder is None else _Paused(recorder)
+
+
+def _results(out: Any, Tout: Any) -> Any:
+    """The Python function's result as NumPy values: one, or a tuple when ``Tout`` is a list."""
+    if isinstance(Tout, (list, tuple)):
+        outs = out if isinstance(out, (list, tuple)) else (out,)
+        if len(outs) != len(Tout):
+            raise invalid_argument(f"The Python function returned {len(outs)} values, but "
+                                   f"Tout has {len(Tout)} dtypes")
+        return tuple(convert_to_tensor(o, dtype=d)._value for o, d in zip(outs, Tout))
+    if Tout is None:
+        return None
+    return convert_to_tensor(out, dtype=Tout)._value
+
+
+def _py_function_kernel(*values: Any) -> Any:
+    *args, (func, Tout, wrap_inputs) = values
+    with _tracing_paused():
+        inputs = [tensor_module.wrap(v) for v in args] if wrap_inputs else args
+        return _results(func(*inputs), Tout)
+
+
+# An op with an effect: never folded, and a traced function calls the Python function each call.
+PY_FUNC = Primitive("EagerPyFunc", _py_function_kernel, pure=False)
+_ITEM = Primitive("Unpack", lambda packed, i: packed[i])
+
+
+def _call_python(func: Callable[..., Any], inp: Any, Tout: Any, wrap_inputs: bool) -> Any:
+    inputs = tuple(convert_to_tensor(x) for x in inp)
+    packed = tape.apply(PY_FUNC, inputs, ((func, Tout, wrap_inputs),))
+    if not isinstance(Tout, (list, tuple)):
+        return None if Tout is None else packed
+    return [tape.apply(_ITEM, (packed,), (i,)) for i in range(len(Tout))]
+
+
+def py_function(func: Callable[..., Any], inp: Any, Tout: Any, name: str | None = None) -> Any:
+    """Call ``func`` on tensors as one op (``tf.py_function``): its results converted to ``Tout``
+    (a dtype, or a list of dtypes for several results).
+
+    Under a GradientTape the ops ``func`` runs are recorded, so gradients flow through it, as in
+    TensorFlow. A traced ``tapegrad.function`` calls ``func`` on every call.
+
+    >>> import tapegrad as tf
+    >>> tf.py_function(lambda x: x * 2, [tf.constant(3.0)], tf.float32)
+    <tapegrad.Tensor: shape=(), dtype=float32, numpy=6.0>
+    """
+    if tape._state.tapes:
+        out = func(*(convert_to_tensor(x) for x in inp))
+        if isinstance(Tout, (list, tuple)):
+            outs = out if isinstance(out, (list, tuple)) else (out,)
+            return [convert_to_tensor(o, dtype=d) for o, d in zip(outs, Tout)]
+        return None if Tout is None else convert_to_tensor(out, dtype=Tout)
+    return _call_python(func, inp, Tout, wrap_inputs=True)
+
+
+def numpy_function(func: Callable[..., Any], inp: Any, Tout: Any, stateful: bool = True,
+                   name: str | None = None) -> Any:
+    """Call ``func`` on NumPy values as one op (``tf.numpy_function``); no gradient flows
+    through it. A traced ``tapegrad.function`` calls ``func`` on every call.
+
+    >>> import numpy as np, tapegrad as tf
+    >>> tf.numpy_function(lambda x: np.sort(x), [tf.constant([3, 1, 2])], tf.int32)
+    <tapegrad.Tensor: shape=(3,), dtype=int32, numpy=array([1, 2, 3], dtype=int32)>
+    """
+    return _call_python(func, inp, Tout, wrap_inputs=False)
+
+
+# ----- what graphs need and eager execution does not -----
+
+def no_op(name: str | None = None) -> None:
+    """Nothing (``tf.no_op``): eager ops run in order already."""
+
+
+def group(*inputs: Any, name: str | None = None) -> None:
+    """Nothing (``tf.group``): in eager execution the inputs have already run."""
+
+
+def control_dependencies(control_inputs: Any) -> contextlib.AbstractContextManager[None]:
+    """An empty context (``tf.control_dependencies``): eager ops run in program order.
+
+    >>> import tapegrad as tf
+    >>> with tf.control_dependencies([tf.constant(1.0)]):
+    ...     y = tf.constant(2.0)
+    """
+    return contextlib.nullcontext()
+
+
+def get_static_value(tensor: Any, partial: bool = False) -> Any:
+    """The value of ``tensor`` as NumPy if it is known without running anything
+    (``tf.get_static_value``): a constant's value; None for a variable and, in a traced
+    ``tapegrad.function``, for a value that depends on the arguments; other values as they are.
+
+    >>> import tapegrad as tf
+    >>> tf.get_static_value(tf.constant([1, 2]))
+    array([1, 2], dtype=int32)
+    >>> tf.get_static_value(tf.Variable(1.0)) is None
+    True
+    """
+    if not isinstance(tensor, Tensor):
+        return tensor
+    if isinstance(tensor, Variable):
+        return None
+    if _tracing():
+        from ..function import _this_thread_recorder
+        recorder = _this_thread_recorder()
+        if recorder is not None and recorder.is_traced(tensor):
+            return None
+    return np.array(tensor._value)
+
+
 __all__ = ["cond", "case", "switch_case", "while_loop", "map_fn", "vectorized_map", "scan",
-           "foldl", "foldr", "print", "PRINT"]
+           "foldl", "foldr", "print", "PRINT", "py_function", "numpy_function", "no_op", "group",
+           "control_dependencies", "get_static_value"]
 
