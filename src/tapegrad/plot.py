@@ -242,4 +242,95 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, *, resolution: int = 200,
     return ax
 
 
-__all__ = ["plot_fit", "plot_history", "plot_decision_boundary"]
+MAX_TAPE_OPS = 100  # plot_tape draws at most this many ops unless told otherwise
+TAPE_COLORS = {"source": "#d9f2d9", "op": "#e8eef8", "constant": "#f2f2f2"}
+
+
+def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
+              names: Mapping[Any, str] | None = None, gradients: bool = True,
+              max_ops: int = MAX_TAPE_OPS, ax: Any = None,
+              path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
+    """What a GradientTape recorded between ``sources`` and ``target``, drawn left to right.
+
+    One box per op (TensorFlow's op name, the output's dtype and shape, its value if a scalar),
+    arrows along the data flow, sources in green, the target outlined in red, and beside each
+    tensor (in red) the gradient of ``target`` that reaches it. ``sources`` default to what the
+    tape watches; with no ``target`` every recorded op is drawn. ``names`` maps tensors to the
+    names to show. A tape recorded inside another shows its recorded backward pass on the outer
+    tape. A non-persistent tape releases its record in its one ``gradient`` call: draw it before
+    that call, or use ``GradientTape(persistent=True)``. More than ``max_ops`` ops raise a
+    ValueError (``tape.to_dot()`` gives Graphviz source for large tapes).
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.plot import plot_tape
+    >>> x = tf.Variable(3.0, name="x")
+    >>> with tf.GradientTape(persistent=True) as tape:
+    ...     y = x ** 3
+    >>> ax = plot_tape(tape, y, x, path="tape.png")  # doctest: +SKIP
+    """
+    from .tapegraph import tape_graph
+    graph = tape_graph(tape, target, sources, names, gradients)
+    if graph.n_ops > max_ops:
+        raise ValueError(f"this tape recorded {graph.n_ops} ops between the sources and the "
+                         f"target, more than max_ops={max_ops} can be drawn readably: draw a "
+                         f"smaller part (pass sources closer to the target), raise max_ops, or "
+                         f"use tape.to_dot() with Graphviz")
+    rows = _tape_rows(graph)
+    n_cols = 1 + max((node.layer for node in graph.nodes), default=0)
+    n_rows = max((r + 1 for r in rows), default=1)
+    ax = _axes(ax, figsize=(max(4.0, 2.3 * n_cols), max(2.0, 1.25 * n_rows)))
+    width, height = 0.56, 0.62  # of a box, in columns and rows
+    for i, node in enumerate(graph.nodes):
+        x, y = node.layer, -rows[i]
+        text = node.title + (" (target)" if node.target else "") + "\n" + node.detail
+        ax.text(x, y + 0.06, text, ha="center", va="center", fontsize=8, gid=f"node{i}",
+                fontweight="bold" if node.kind == "op" else "normal",
+                bbox=dict(boxstyle="round,pad=0.4", facecolor=TAPE_COLORS[node.kind],
+                          edgecolor="#c0392b" if node.target else "#555555",
+                          linewidth=2 if node.target else 0.8))
+        if node.gradient is not None:
+            ax.text(x, y - height / 2, f"grad {node.gradient}", ha="center", va="top",
+                    fontsize=7.5, color="#c0392b", gid=f"grad{i}")
+    from matplotlib.patches import FancyArrowPatch
+    seen: dict[tuple[int, int], int] = {}
+    for a, b in graph.edges:
+        repeat = seen[(a, b)] = seen.get((a, b), -1) + 1  # x * x: two arrows, bent apart
+        ax.add_patch(FancyArrowPatch(
+            (graph.nodes[a].layer + width / 2, -rows[a]), (graph.nodes[b].layer - width / 2,
+                                                            -rows[b]),
+            arrowstyle="-|>", mutation_scale=10, color="#555555", lw=0.9, gid=f"edge{a}-{b}",
+            connectionstyle=f"arc3,rad={0.25 * repeat}"))
+    ax.set_xlim(-0.6, n_cols - 0.4)
+    ax.set_ylim(-n_rows + 0.35, 0.6)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    _finish(ax, path)
+    return ax
+
+
+def _tape_rows(graph: Any) -> list[int]:
+    """A row for each node within its column, ordered so that arrows cross little: each column
+    sorted by the mean row of its nodes' neighbours, sweeping right then left twice."""
+    columns: dict[int, list[int]] = {}
+    for i, node in enumerate(graph.nodes):
+        columns.setdefault(node.layer, []).append(i)
+    neighbours: dict[int, list[int]] = {i: [] for i in range(len(graph.nodes))}
+    for a, b in graph.edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    rows = [0.0] * len(graph.nodes)
+    for members in columns.values():
+        for r, i in enumerate(members):
+            rows[i] = r
+    order = sorted(columns)
+    for sweep in order * 2 + order[::-1] * 2:
+        members = columns[sweep]
+        members.sort(key=lambda i: (np.mean([rows[j] for j in neighbours[i]])
+                                    if neighbours[i] else rows[i]))
+        for r, i in enumerate(members):
+            rows[i] = r
+    return [int(r) for r in rows]
+
+
+__all__ = ["plot_fit", "plot_history", "plot_decision_boundary", "plot_tape"]
