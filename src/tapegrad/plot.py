@@ -278,8 +278,12 @@ def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
     rows = _tape_rows(graph)
     n_cols = 1 + max((node.layer for node in graph.nodes), default=0)
     n_rows = max((r + 1 for r in rows), default=1)
-    ax = _axes(ax, figsize=(max(4.0, 2.3 * n_cols), max(2.0, 1.25 * n_rows)))
-    width, height = 0.56, 0.62  # of a box, in columns and rows
+    # a box's width in inches: 8-point text takes about 0.067 in a letter
+    inches = [0.067 * max(len(node.title + " (target)" * node.target), len(node.detail)) + 0.25
+              for node in graph.nodes]
+    column_inches = max([2.3] + [w + 0.7 for w in inches])
+    height = 0.62  # of a box, in rows
+    ax = _axes(ax, figsize=(max(4.0, column_inches * n_cols), max(2.0, 1.25 * n_rows)))
     for i, node in enumerate(graph.nodes):
         x, y = node.layer, -rows[i]
         text = node.title + (" (target)" if node.target else "") + "\n" + node.detail
@@ -296,8 +300,8 @@ def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
     for a, b in graph.edges:
         repeat = seen[(a, b)] = seen.get((a, b), -1) + 1  # x * x: two arrows, bent apart
         ax.add_patch(FancyArrowPatch(
-            (graph.nodes[a].layer + width / 2, -rows[a]), (graph.nodes[b].layer - width / 2,
-                                                            -rows[b]),
+            (graph.nodes[a].layer + inches[a] / 2 / column_inches, -rows[a]),
+            (graph.nodes[b].layer - inches[b] / 2 / column_inches, -rows[b]),
             arrowstyle="-|>", mutation_scale=10, color="#555555", lw=0.9, gid=f"edge{a}-{b}",
             connectionstyle=f"arc3,rad={0.25 * repeat}"))
     ax.set_xlim(-0.6, n_cols - 0.4)

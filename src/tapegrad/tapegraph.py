@@ -29,7 +29,7 @@ from . import nest
 from .tape import GradientTape, gradients_of_all, read_record
 from .tensor import Tensor, Variable
 
-MAX_VALUES = 3  # arrays with at most this many elements are written out in full; larger ones by their norm
+MAX_VALUES = 3  # arrays with at most this many elements are written out; larger, their norm
 
 
 @dataclasses.dataclass
@@ -80,7 +80,7 @@ def describe(value: Any) -> str:
     """A value in a few characters: ``27``, ``[1 2 3]``, or its norm for a larger array."""
     value = np.asarray(value)
     if value.size <= MAX_VALUES:
-        text = np.array2string(value, precision=4, separator=" ", suppress_small=True)
+        text = np.array2string(value.ravel(), precision=4, separator=" ", suppress_small=True)
         return f"{value.item():.4g}" if value.ndim == 0 else text
     return f"norm {float(np.linalg.norm(value.astype(np.float64).ravel())):.4g}"
 
