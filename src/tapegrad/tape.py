@@ -424,7 +424,7 @@ class GradientTape:
 
     # -- drawing: reads the record only through `read_record` below --
     def to_dot(self, target: Tensor | None = None, sources: Any = None) -> str:
-        """Graphviz source (``dot`` language) of what this tape recorded, for ``dot -Tsvg``.
+        r"""Graphviz source (``dot`` language) of what this tape recorded, for ``dot -Tsvg``.
 
         The same graph as ``tapegrad.plot.plot_tape``: one box per op, edges along the data flow,
         and with a ``target``, only the ops between ``sources`` (default: the watched tensors)
@@ -437,8 +437,8 @@ class GradientTape:
         >>> print(tape.to_dot(y))  # doctest: +ELLIPSIS
         digraph tape {
         ...
-          n1 [label="Pow\nfloat32 () = 27\ngrad 1", ...];
-          n0 -> n1;
+          n2 [label="Pow (target)\nfloat32 () = 27\ngrad 1", ...];
+          n0 -> n2;
         ...
         """
         from .tapegraph import tape_graph

@@ -13,9 +13,9 @@ the target that reaches it, computed by one backward pass over the record that u
 ...     y = x ** 3
 >>> graph = tape_graph(tape, y)
 >>> [(n.kind, n.title, n.gradient) for n in graph.nodes]
-[('source', 'x', '27'), ('op', 'Pow', '1'), ('constant', 'Const', None)]
+[('source', 'x', '27'), ('constant', 'Const', None), ('op', 'Pow', '1')]
 >>> graph.edges
-[(0, 1), (2, 1)]
+[(0, 2), (1, 2)]
 """
 
 from __future__ import annotations
