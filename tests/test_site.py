@@ -61,6 +61,45 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site_dir
 
 
+# Each documented namespace and the API page that documents it. A namespace added to tapegrad
+# (a module among tapegrad.__all__ or tapegrad.keras.__all__) needs a page here and in mkdocs.yml.
+API_PAGES = {"tapegrad": "tapegrad", "tapegrad.math": "math", "tapegrad.linalg": "linalg",
+             "tapegrad.nn": "nn", "tapegrad.random": "random",
+             "tapegrad.keras.optimizers": "optimizers", "tapegrad.optimizers": "optimizers",
+             "tapegrad.keras.optimizers.schedules": "schedules",
+             "tapegrad.optimizers.schedules": "schedules", "tapegrad.config": "utilities",
+             "tapegrad.debugging": "utilities", "tapegrad.errors": "utilities",
+             "tapegrad.nest": "utilities", "tapegrad.test": "test",
+             "tapegrad.models": "workbench", "tapegrad.plot": "workbench",
+             "tapegrad.datasets": "workbench", "tapegrad.tapegraph": "workbench"}
+CONTAINERS = ["tapegrad.keras"]  # namespaces of namespaces: no page of their own
+
+
+def test_api_reference_documents_every_public_name(site: Path) -> None:
+    import importlib
+    import re
+    import types
+
+    ids = {page: set(re.findall(r'id="([^"]+)"', (site / "api" / page / "index.html").read_text()))
+           for page in set(API_PAGES.values()) | {"workbench"}}
+    every_id = set().union(*ids.values())
+    undocumented = []
+    for name in [*API_PAGES, *CONTAINERS]:
+        module = importlib.import_module(name)
+        for attribute in getattr(module, "__all__", []):
+            value = getattr(module, attribute)
+            if isinstance(value, types.ModuleType):
+                if value.__name__ not in API_PAGES and value.__name__ not in CONTAINERS:
+                    undocumented.append(f"{value.__name__} (a namespace with no page)")
+            elif not any(i == f"{name}.{attribute}" or i.endswith(f".{attribute}")
+                         for i in every_id):
+                # an alias (double for float64) is documented under the name it aliases
+                if not any(getattr(module, other) is value and f"{name}.{other}" in every_id
+                           for other in module.__all__ if other != attribute):
+                    undocumented.append(f"{name}.{attribute}")
+    assert undocumented == []
+
+
 @pytest.fixture(scope="module")
 def url(site: Path):
     handler = functools.partial(_QuietHandler, directory=str(site))
