@@ -73,6 +73,7 @@ def _run_blocks(markdown: str, page: str, images: list[tuple[str, bytes]]) -> st
 
     namespace: dict[str, object] = {"__name__": "__main__"}
     stem = page[:-3].replace("/", "-")
+    first = len(images)  # this page's figures are numbered from 1
 
     def replace(match: re.Match[str]) -> str:
         hide, code = match.group(1), match.group(2)
@@ -93,10 +94,10 @@ def _run_blocks(markdown: str, page: str, images: list[tuple[str, bytes]]) -> st
         for number in plt.get_fignums():
             buffer = io.BytesIO()
             plt.figure(number).savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-            name = f"{stem}-{len(images)}.png"
+            number = len(images) - first + 1
+            name = f"{stem}-{number}.png"
             images.append((name, buffer.getvalue()))
-            depth = page.count("/")
-            parts.append(f"![Figure {len(images)}]({'../' * depth}_generated/{name})\n")
+            parts.append(f"![Figure {number}]({'../' * page.count('/')}_generated/{name})\n")
         plt.close("all")
         return "\n".join(parts)
 

@@ -278,12 +278,14 @@ def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
     rows = _tape_rows(graph)
     n_cols = 1 + max((node.layer for node in graph.nodes), default=0)
     n_rows = max((r + 1 for r in rows), default=1)
-    # a box's width in inches: 8-point text takes about 0.067 in a letter
-    inches = [0.067 * max(len(node.title + " (target)" * node.target), len(node.detail)) + 0.25
+    # a box's width in inches: 8-point bold text takes about 0.065 in a letter
+    inches = [0.065 * max(len(node.title + " (target)" * node.target), len(node.detail)) + 0.25
               for node in graph.nodes]
-    column_inches = max([2.3] + [w + 0.7 for w in inches])
+    column_inches = max([2.0] + [w + 0.5 for w in inches])
     height = 0.62  # of a box, in rows
-    ax = _axes(ax, figsize=(max(4.0, column_inches * n_cols), max(2.0, 1.25 * n_rows)))
+    if ax is None:  # the axes span the figure's width, so that a column is column_inches wide
+        ax = _axes(ax, figsize=(max(4.0, column_inches * n_cols), max(2.0, 1.25 * n_rows)))
+        ax.figure.subplots_adjust(left=0, right=1)
     for i, node in enumerate(graph.nodes):
         x, y = node.layer, -rows[i]
         text = node.title + (" (target)" if node.target else "") + "\n" + node.detail

@@ -154,18 +154,19 @@ def tape_graph(tape: GradientTape, target: Tensor | None = None, sources: Any = 
 
 
 def _assign_layers(nodes: list[Node], edges: list[tuple[int, int]]) -> None:
-    """Sources in column 0, each op one column after its latest input, other inputs just before
-    their first reader."""
+    """Each op one column after its latest input op (column 1 if it reads only sources and
+    constants); each source or constant one column before its first reader, so that arrows
+    are short."""
     inputs: dict[int, list[int]] = {}
     for a, b in edges:
         inputs.setdefault(b, []).append(a)
     for i, node in enumerate(nodes):  # nodes are in the order the ops ran: inputs come first
         if node.kind == "op":
-            node.layer = 1 + max((nodes[a].layer for a in inputs[i]
-                                  if nodes[a].kind != "constant"), default=0)
+            node.layer = 1 + max((nodes[a].layer for a in inputs[i] if nodes[a].kind == "op"),
+                                 default=0)
     for i, node in enumerate(nodes):
-        if node.kind == "constant":
-            node.layer = max(0, min(nodes[b].layer for a, b in edges if a == i) - 1)
+        if node.kind != "op":
+            node.layer = min(nodes[b].layer for a, b in edges if a == i) - 1
 
 
 __all__ = ["Node", "TapeGraph", "tape_graph", "describe"]
