@@ -24,5 +24,9 @@ def fence(text: str) -> str:
 
 class Doctests(griffe.Extension):
     def on_object(self, *, obj: Any, **kwargs: Any) -> None:
-        if obj.docstring is not None and ">>>" in obj.docstring.value:
-            obj.docstring.value = fence(obj.docstring.value)
+        docstring = obj.docstring
+        if docstring is not None and ">>>" in docstring.value and "```" not in docstring.value:
+            docstring.value = fence(docstring.value)
+
+    def on_package(self, *, pkg: Any, **kwargs: Any) -> None:  # a package's own docstring
+        self.on_object(obj=pkg)
