@@ -1,6 +1,6 @@
 """MkDocs hook: run the code the site shows, at build time, so that no output is ever pasted.
 
-Two things run:
+Two things run (and CHANGELOG.md becomes the page changelog.md):
 
 - Each program in ``examples/`` becomes the page ``examples/<name>.md``: its docstring, its
   source, what it printed and the figure it saved, from running it as ``python examples/NAME.py
@@ -106,6 +106,10 @@ def _run_blocks(markdown: str, page: str, images: list[tuple[str, bytes]]) -> st
 
 def on_files(files: Files, config) -> Files:
     _pages.clear()
+    if str(ROOT / "src") not in sys.path:  # the blocks run this checkout's tapegrad
+        sys.path.insert(0, str(ROOT / "src"))
+    files.append(File.generated(config, "changelog.md",
+                                content=(ROOT / "CHANGELOG.md").read_text()))
     programs = sorted(EXAMPLES.glob("[0-9][0-9]_*.py"))
     descriptions = _descriptions()
     index = ["# Examples", "",
