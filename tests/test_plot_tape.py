@@ -184,7 +184,14 @@ def chain(n):
 def test_a_hundred_ops_draw_and_more_need_max_ops():
     x, y, tape = chain(100)
     ax = plot_tape(tape, y, x)
-    assert sum(t.get_gid().startswith("node") for t in ax.texts) == 100 + 100 + 1
+    boxes = [t for t in ax.texts if t.get_gid().startswith("node")]
+    assert len(boxes) == 100 + 100 + 1  # x, a constant 1.01 and a Mul per step
+    # 101 columns (x, then one per Mul) wrap into bands of 12, one under the other
+    columns = {t.get_position()[0] for t in boxes}
+    assert columns == set(range(12))
+    rows = sorted({round(t.get_position()[1], 3) for t in boxes})
+    assert len(rows) == 2 * 9  # nine bands of two rows: the Muls and their constants
+    assert ax.figure.get_size_inches()[0] < 40
     x, y, tape = chain(101)
     with pytest.raises(ValueError, match=r"101 ops.*max_ops=100.*to_dot"):
         plot_tape(tape, y, x)

@@ -248,7 +248,7 @@ TAPE_COLORS = {"source": "#d9f2d9", "op": "#e8eef8", "constant": "#f2f2f2"}
 
 def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
               names: Mapping[Any, str] | None = None, gradients: bool = True,
-              max_ops: int = MAX_TAPE_OPS, ax: Any = None,
+              max_ops: int = MAX_TAPE_OPS, wrap: int = 12, ax: Any = None,
               path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
     """What a GradientTape recorded between ``sources`` and ``target``, drawn left to right.
 
@@ -258,7 +258,8 @@ def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
     tape watches; with no ``target`` every recorded op is drawn. ``names`` maps tensors to the
     names to show. A tape recorded inside another shows its recorded backward pass on the outer
     tape. A non-persistent tape releases its record in its one ``gradient`` call: draw it before
-    that call, or use ``GradientTape(persistent=True)``. More than ``max_ops`` ops raise a
+    that call, or use ``GradientTape(persistent=True)``. A tape more than ``wrap`` ops deep is
+    drawn in bands of ``wrap`` columns, one under the other; more than ``max_ops`` ops raise a
     ValueError (``tape.to_dot()`` gives Graphviz source for large tapes).
 
     >>> import tapegrad as tf
@@ -276,18 +277,27 @@ def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
                          f"smaller part (pass sources closer to the target), raise max_ops, or "
                          f"use tape.to_dot() with Graphviz")
     rows = _tape_rows(graph)
-    n_cols = 1 + max((node.layer for node in graph.nodes), default=0)
+    n_layers = 1 + max((node.layer for node in graph.nodes), default=0)
     n_rows = max((r + 1 for r in rows), default=1)
+    # A long tape is drawn in bands of `wrap` columns, one under the other.
+    n_cols, n_bands = min(n_layers, wrap), -(-n_layers // wrap)
+    band_rows = n_rows + 0.6
+
+    def position(i: int) -> tuple[float, float]:
+        band, column = divmod(graph.nodes[i].layer, wrap)
+        return column, -(band * band_rows + rows[i])
+
     # a box's width in inches: 8-point bold text takes about 0.065 in a letter
     inches = [0.065 * max(len(node.title + " (target)" * node.target), len(node.detail)) + 0.25
               for node in graph.nodes]
     column_inches = max([2.0] + [w + 0.5 for w in inches])
     height = 0.62  # of a box, in rows
     if ax is None:  # the axes span the figure's width, so that a column is column_inches wide
-        ax = _axes(ax, figsize=(max(4.0, column_inches * n_cols), max(2.0, 1.25 * n_rows)))
+        ax = _axes(ax, figsize=(max(4.0, column_inches * n_cols),
+                                max(2.0, 1.25 * n_bands * band_rows)))
         ax.figure.subplots_adjust(left=0, right=1)
     for i, node in enumerate(graph.nodes):
-        x, y = node.layer, -rows[i]
+        x, y = position(i)
         text = node.title + (" (target)" if node.target else "") + "\n" + node.detail
         ax.text(x, y + 0.06, text, ha="center", va="center", fontsize=8, gid=f"node{i}",
                 fontweight="bold" if node.kind == "op" else "normal",
@@ -301,13 +311,13 @@ def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
     seen: dict[tuple[int, int], int] = {}
     for a, b in graph.edges:
         repeat = seen[(a, b)] = seen.get((a, b), -1) + 1  # x * x: two arrows, bent apart
+        (xa, ya), (xb, yb) = position(a), position(b)
         ax.add_patch(FancyArrowPatch(
-            (graph.nodes[a].layer + inches[a] / 2 / column_inches, -rows[a]),
-            (graph.nodes[b].layer - inches[b] / 2 / column_inches, -rows[b]),
+            (xa + inches[a] / 2 / column_inches, ya), (xb - inches[b] / 2 / column_inches, yb),
             arrowstyle="-|>", mutation_scale=10, color="#555555", lw=0.9, gid=f"edge{a}-{b}",
             connectionstyle=f"arc3,rad={0.25 * repeat}"))
     ax.set_xlim(-0.6, n_cols - 0.4)
-    ax.set_ylim(-n_rows + 0.35, 0.6)
+    ax.set_ylim(-n_bands * band_rows + 0.95, 0.6)
     ax.set_axis_off()
     if title:
         ax.set_title(title)
