@@ -151,7 +151,7 @@ def test_page_loads_without_console_errors(browser, url: str, name: str) -> None
     assert broken == []
     if name == "guide":  # the executed examples: their output and the tape drawings
         assert len(browser.find_elements(By.CSS_SELECTOR, "article img")) >= 4
-        assert "27.0 18.0" in browser.find_element(By.TAG_NAME, "article").text
+        assert "27.0 18.0" in browser.find_element(By.TAG_NAME, "article").text  # 3x², 6x
     if name == "api":
         assert browser.find_elements(By.ID, "tapegrad.GradientTape.gradient")
     browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
