@@ -172,6 +172,15 @@ def test_non_persistent_tape_after_gradient_says_its_record_was_released():
         tape.to_dot()
 
 
+def test_nothing_recorded_is_a_clear_error():
+    x = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x ** 3  # x is not watched
+    with pytest.raises(ValueError, match=r"recorded no op.*tape.watch"):
+        plot_tape(tape, y, x)
+    assert tape.to_dot(y).splitlines()[-1] == "}"
+
+
 def chain(n):
     x = tf.Variable(1.0)
     with tf.GradientTape(persistent=True) as tape:

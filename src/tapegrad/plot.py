@@ -271,6 +271,10 @@ def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
     """
     from .tapegraph import tape_graph
     graph = tape_graph(tape, target, sources, names, gradients)
+    if not graph.n_ops:
+        raise ValueError("this tape recorded no op between the sources and the target: watch "
+                         "the sources (tape.watch) and compute the target from them inside "
+                         "the tape's with block")
     if graph.n_ops > max_ops:
         raise ValueError(f"this tape recorded {graph.n_ops} ops between the sources and the "
                          f"target, more than max_ops={max_ops} can be drawn readably: draw a "
