@@ -69,6 +69,8 @@ def _nonnegative_float(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tapegrad", description="Fit regression models by gradient descent "
                      "on tapegrad's tape.")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"tapegrad {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     fit = sub.add_parser("fit", help="fit a model to a CSV file and print its coefficients",

@@ -242,4 +242,115 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, *, resolution: int = 200,
     return ax
 
 
-__all__ = ["plot_fit", "plot_history", "plot_decision_boundary"]
+MAX_TAPE_OPS = 100  # plot_tape draws at most this many ops unless told otherwise
+TAPE_COLORS = {"source": "#d9f2d9", "op": "#e8eef8", "constant": "#f2f2f2"}
+
+
+def plot_tape(tape: Any, target: Any = None, sources: Any = None, *,
+              names: Mapping[Any, str] | None = None, gradients: bool = True,
+              max_ops: int = MAX_TAPE_OPS, wrap: int = 12, ax: Any = None,
+              path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
+    """What a GradientTape recorded between ``sources`` and ``target``, drawn left to right.
+
+    One box per op (TensorFlow's op name, the output's dtype and shape, its value if a scalar),
+    arrows along the data flow, sources in green, the target outlined in red, and beside each
+    tensor (in red) the gradient of ``target`` that reaches it. ``sources`` default to what the
+    tape watches; with no ``target`` every recorded op is drawn. ``names`` maps tensors to the
+    names to show. A tape recorded inside another shows its recorded backward pass on the outer
+    tape. A non-persistent tape releases its record in its one ``gradient`` call: draw it before
+    that call, or use ``GradientTape(persistent=True)``. A tape more than ``wrap`` ops deep is
+    drawn in bands of ``wrap`` columns, one under the other; more than ``max_ops`` ops raise a
+    ValueError (``tape.to_dot()`` gives Graphviz source for large tapes).
+
+    >>> import tapegrad as tf
+    >>> from tapegrad.plot import plot_tape
+    >>> x = tf.Variable(3.0, name="x")
+    >>> with tf.GradientTape(persistent=True) as tape:
+    ...     y = x ** 3
+    >>> ax = plot_tape(tape, y, x, path="tape.png")  # doctest: +SKIP
+    """
+    from .tapegraph import tape_graph
+    graph = tape_graph(tape, target, sources, names, gradients)
+    if not graph.n_ops:
+        raise ValueError("this tape recorded no op between the sources and the target: watch "
+                         "the sources (tape.watch) and compute the target from them inside "
+                         "the tape's with block")
+    if graph.n_ops > max_ops:
+        raise ValueError(f"this tape recorded {graph.n_ops} ops between the sources and the "
+                         f"target, more than max_ops={max_ops} can be drawn readably: draw a "
+                         f"smaller part (pass sources closer to the target), raise max_ops, or "
+                         f"use tape.to_dot() with Graphviz")
+    rows = _tape_rows(graph)
+    n_layers = 1 + max((node.layer for node in graph.nodes), default=0)
+    n_rows = max((r + 1 for r in rows), default=1)
+    # A long tape is drawn in bands of `wrap` columns, one under the other.
+    n_cols, n_bands = min(n_layers, wrap), -(-n_layers // wrap)
+    band_rows = n_rows + 0.6
+
+    def position(i: int) -> tuple[float, float]:
+        band, column = divmod(graph.nodes[i].layer, wrap)
+        return column, -(band * band_rows + rows[i])
+
+    # a box's width in inches: 8-point bold text takes about 0.065 in a letter
+    inches = [0.065 * max(len(node.title + " (target)" * node.target), len(node.detail)) + 0.25
+              for node in graph.nodes]
+    column_inches = max([2.0] + [w + 0.5 for w in inches])
+    height = 0.62  # of a box, in rows
+    if ax is None:  # the axes span the figure's width, so that a column is column_inches wide
+        ax = _axes(ax, figsize=(max(4.0, column_inches * n_cols),
+                                max(2.0, 1.25 * n_bands * band_rows)))
+        ax.figure.subplots_adjust(left=0, right=1)
+    for i, node in enumerate(graph.nodes):
+        x, y = position(i)
+        text = node.title + (" (target)" if node.target else "") + "\n" + node.detail
+        ax.text(x, y + 0.06, text, ha="center", va="center", fontsize=8, gid=f"node{i}",
+                fontweight="bold" if node.kind == "op" else "normal",
+                bbox=dict(boxstyle="round,pad=0.4", facecolor=TAPE_COLORS[node.kind],
+                          edgecolor="#c0392b" if node.target else "#555555",
+                          linewidth=2 if node.target else 0.8))
+        if node.gradient is not None:
+            ax.text(x, y - height / 2, f"grad {node.gradient}", ha="center", va="top",
+                    fontsize=7.5, color="#c0392b", gid=f"grad{i}")
+    from matplotlib.patches import FancyArrowPatch
+    seen: dict[tuple[int, int], int] = {}
+    for a, b in graph.edges:
+        repeat = seen[(a, b)] = seen.get((a, b), -1) + 1  # x * x: two arrows, bent apart
+        (xa, ya), (xb, yb) = position(a), position(b)
+        ax.add_patch(FancyArrowPatch(
+            (xa + inches[a] / 2 / column_inches, ya), (xb - inches[b] / 2 / column_inches, yb),
+            arrowstyle="-|>", mutation_scale=10, color="#555555", lw=0.9, gid=f"edge{a}-{b}",
+            connectionstyle=f"arc3,rad={0.25 * repeat}"))
+    ax.set_xlim(-0.6, n_cols - 0.4)
+    ax.set_ylim(-n_bands * band_rows + 0.95, 0.6)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    _finish(ax, path)
+    return ax
+
+
+def _tape_rows(graph: Any) -> list[int]:
+    """A row for each node within its column, ordered so that arrows cross little: each column
+    sorted by the mean row of its nodes' neighbours, sweeping right then left twice."""
+    columns: dict[int, list[int]] = {}
+    for i, node in enumerate(graph.nodes):
+        columns.setdefault(node.layer, []).append(i)
+    neighbours: dict[int, list[int]] = {i: [] for i in range(len(graph.nodes))}
+    for a, b in graph.edges:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    rows = [0.0] * len(graph.nodes)
+    for members in columns.values():
+        for r, i in enumerate(members):
+            rows[i] = r
+    order = sorted(columns)
+    for sweep in order * 2 + order[::-1] * 2:
+        members = columns[sweep]
+        members.sort(key=lambda i: (np.mean([rows[j] for j in neighbours[i]])
+                                    if neighbours[i] else rows[i]))
+        for r, i in enumerate(members):
+            rows[i] = r
+    return [int(r) for r in rows]
+
+
+__all__ = ["plot_fit", "plot_history", "plot_decision_boundary", "plot_tape"]

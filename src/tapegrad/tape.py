@@ -422,6 +422,56 @@ class GradientTape:
                 results.append(g)
         return results
 
+    # -- drawing: reads the record only through `read_record` below --
+    def to_dot(self, target: Tensor | None = None, sources: Any = None) -> str:
+        r"""Graphviz source (``dot`` language) of what this tape recorded, for ``dot -Tsvg``.
+
+        The same graph as ``tapegrad.plot.plot_tape``: one box per op, edges along the data flow,
+        and with a ``target``, only the ops between ``sources`` (default: the watched tensors)
+        and the target, each tensor with the gradient of the target that reaches it.
+
+        >>> import tapegrad as tf
+        >>> x = tf.Variable(3.0, name="x")
+        >>> with tf.GradientTape(persistent=True) as tape:
+        ...     y = x ** 3
+        >>> print(tape.to_dot(y))  # doctest: +ELLIPSIS
+        digraph tape {
+        ...
+          n2 [label="Pow (target)\nfloat32 () = 27\ngrad 1", ...];
+          n0 -> n2;
+        ...
+        """
+        from .tapegraph import tape_graph
+        return tape_graph(self, target, sources).to_dot()
+
+
+def read_record(tape: GradientTape) -> tuple[list[tuple[Primitive, Tensor, tuple[Tensor, ...]]],
+                                             set[int]]:
+    """What ``tape`` recorded, for drawing: (primitive, output, inputs) per op, oldest first,
+    and the ids of the tensors and variables it watches.
+
+    A non-persistent tape releases its record in its one ``gradient`` call: drawing it after
+    that raises, naming the two ways out.
+    """
+    if tape._ops is None:
+        raise RuntimeError(
+            "This GradientTape holds no record to draw: it was never entered, or it is a "
+            "non-persistent tape whose one gradient (or jacobian) call released its record. Draw "
+            "it before calling gradient, or use GradientTape(persistent=True).")
+    return [(prim, out, inputs) for prim, out, inputs, _, _ in tape._ops], set(tape._leaves)
+
+
+def gradients_of_all(tape: GradientTape, target: Tensor) -> dict[int, Any]:
+    """d sum(target) / d t for every tensor t ``tape`` tracks, keyed by id, as NumPy values.
+
+    One backward pass over the record on NumPy values: nothing is recorded by any tape, and a
+    non-persistent tape keeps its record for its own ``gradient`` call.
+    """
+    read_record(tape)
+    tracked = tape._tracked
+    return backward(tape._ops, tracked, tape._leaves, [target], _seeds([target], None),
+                    set(tracked), _vocabulary().NUMPY, True)
+
 
 def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set[int],
              targets: list[Tensor], seeds: list[Any], sources: set[int], xp: Any, raw: bool
