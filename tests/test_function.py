@@ -380,3 +380,17 @@ def test_surface_formats_match_tensorflow():
         "tf.", "tapegrad.")
     assert str(ours.structured_input_signature) == str(
         theirs.structured_input_signature).replace("tf.", "tapegrad.")
+
+
+def test_a_spec_with_none_gets_its_own_concrete_function_after_a_fixed_shape_trace() -> None:
+    @tf.function
+    def g(x):
+        return x * 2.0
+
+    g(tf.constant([1.0, 2.0]))
+    fixed = g.get_concrete_function(tf.constant([1.0, 2.0]))
+    general = g.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    assert general is not fixed
+    assert general.structured_input_signature[0][0].shape == (None,)
+    assert general(tf.constant([1.0, -3.0, 2.0])).numpy().tolist() == [2.0, -6.0, 4.0]
+    assert g.get_concrete_function(tf.TensorSpec([None], tf.float32)) is general

@@ -1083,8 +1083,9 @@ def _spec_of(x: Any) -> Any:
 def _fits(spec: Any, value: Any) -> bool:
     """Whether an argument (or a TensorSpec) fits a signature's entry."""
     if isinstance(spec, TensorSpec):
-        return (isinstance(value, TensorSpec) or _is_tensor_argument(value)) and \
-            spec.is_compatible_with(value)
+        if isinstance(value, TensorSpec):  # a spec asks for exactly that concrete function
+            return spec.shape == value.shape and spec.dtype == value.dtype
+        return _is_tensor_argument(value) and spec.is_compatible_with(value)
     if value is spec:
         return True
     if _is_tensor_argument(value) or isinstance(value, (Tensor, TensorSpec)) or \
