@@ -90,16 +90,19 @@ class Metric:
 
 
 def _samplewise(values: Tensor, sample_weight: Any) -> tuple[Tensor, Tensor | None]:
-    """Keras's reduce_to_samplewise_values: weight, then average each sample's entries."""
+    """Keras's reduce_to_samplewise_values: average values down to the weights' rank, weight
+    them, then average each sample's entries."""
     if sample_weight is not None:
         sample_weight = math_ops.cast(convert_to_tensor(sample_weight), values.dtype)
         values, sample_weight = same_rank(values, sample_weight)
-        sample_weight = array_ops.broadcast_to(sample_weight, values.shape) \
-            if sample_weight.ndim <= values.ndim else sample_weight
+        weight_ndim = sample_weight.ndim
+        if values.ndim > weight_ndim:
+            values = reduce_ops.reduce_mean(values, axis=list(range(weight_ndim, values.ndim)))
+        sample_weight = array_ops.broadcast_to(sample_weight, values.shape)
         values = values * sample_weight
-        if sample_weight.ndim > 1:
+        if weight_ndim > 1:
             sample_weight = reduce_ops.reduce_mean(sample_weight,
-                                                   axis=list(range(1, sample_weight.ndim)))
+                                                   axis=list(range(1, weight_ndim)))
     if values.ndim > 1:
         values = reduce_ops.reduce_mean(values, axis=list(range(1, values.ndim)))
     return values, sample_weight
@@ -306,11 +309,13 @@ class _Confusion(Metric):
         self.false_negatives = self.add_variable((n,), "zeros", name="false_negatives")
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        labels = np.asarray(convert_to_tensor(y_true).numpy(), dtype=np.float32).reshape(-1)
-        predictions = np.asarray(convert_to_tensor(y_pred).numpy(), dtype=np.float32).reshape(-1)
-        weights = np.ones_like(labels) if sample_weight is None else np.broadcast_to(
-            np.asarray(sample_weight, np.float32).reshape(-1, *([1] * 0)),
-            labels.shape).astype(np.float32)
+        predictions = np.asarray(convert_to_tensor(y_pred).numpy(), dtype=np.float32)
+        labels = np.asarray(convert_to_tensor(y_true).numpy(), dtype=np.float32)
+        weights = np.ones_like(predictions) if sample_weight is None else \
+            np.asarray(sample_weight, dtype=np.float32)
+        weights = weights.reshape(weights.shape + (1,) * (predictions.ndim - weights.ndim))
+        weights = np.broadcast_to(weights, predictions.shape).reshape(-1)
+        labels, predictions = labels.reshape(-1), predictions.reshape(-1)
         above = predictions[None, :] > self.thresholds[:, None]
         positive = labels[None, :] > 0.5
         for variable, mask in ((self.true_positives, above & positive),

@@ -389,7 +389,11 @@ class Model(Layer):
         return self(x, training=False)
 
     def _run(self, name: str, core: Callable[..., Any], *args: Any) -> Any:
-        """Run a step: eagerly the first time (it builds variables), then traced."""
+        """Run a step: eagerly the first time (it builds variables), then traced. Integer
+        inputs run eagerly: ``gather`` takes its indices as fixed parameters, so a trace would
+        replay the first batch's indices (an Embedding's lookups)."""
+        if any(isinstance(t, Tensor) and t.dtype.is_integer for t in nest.flatten(args[0])):
+            return core(*args)
         if self._run_eagerly or name not in self._functions:
             if not self._run_eagerly:
                 self._functions[name] = tg_function(core)
@@ -404,8 +408,10 @@ class Model(Layer):
             m.update_state(y, y_pred, sample_weight=sample_weight)
 
     def get_metrics_result(self) -> dict[str, float]:
-        """Each metric's current result as a Python float, by name."""
-        return {m.name: float(np.asarray(m.result())) for m in self.metrics}
+        """Each metric's current result as a Python float, by name, in sorted order (as Keras
+        on TensorFlow returns its logs)."""
+        return {m.name: float(np.asarray(m.result()))
+                for m in sorted(self.metrics, key=lambda m: m.name)}
 
     def train_step(self, data: Any) -> dict[str, Any]:
         """One training step on a batch ``(x, y[, sample_weight])``: override for custom
