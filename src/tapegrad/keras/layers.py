@@ -907,10 +907,11 @@ class Normalization(Layer):
                                          initializer="zeros", trainable=False)
             self.mean, self.variance = self.adapt_mean, self.adapt_variance
         else:
+            np_dtype = as_dtype(self._dtype).as_numpy_dtype
             self.mean = convert_to_tensor(np.broadcast_to(
-                np.asarray(self.input_mean, np.float32), shape))
+                np.asarray(self.input_mean, np_dtype), shape))
             self.variance = convert_to_tensor(np.broadcast_to(
-                np.asarray(self.input_variance, np.float32), shape))
+                np.asarray(self.input_variance, np_dtype), shape))
         self.built = True
 
     def adapt(self, data: Any, batch_size: int | None = None, steps: int | None = None) -> None:
