@@ -436,17 +436,18 @@ class Layer:
         first = nest.map_structure(lambda x: _to_tensor(x, dtype), args[0])
         args = (first,) + args[1:]
         self._maybe_build(nest.map_structure(_shape_of, first))
+        training = kwargs.get("training") if self._call_has_training \
+            else kwargs.pop("training", None)
+        if training is None:
+            training = backend.current_training()
         if self._call_has_training:
-            if kwargs.get("training") is None:
-                kwargs["training"] = backend.current_training()
-        elif "training" in kwargs:
-            kwargs.pop("training")
+            kwargs["training"] = training
         depth = getattr(_call_depth, "value", 0)
         if depth == 0:
             self._clear_losses()
         _call_depth.value = depth + 1
         try:
-            with backend.training_scope(kwargs.get("training", backend.current_training())):
+            with backend.training_scope(training):
                 outputs = self.call(*args, **kwargs)
         finally:
             _call_depth.value = depth
