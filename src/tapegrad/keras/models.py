@@ -143,15 +143,12 @@ class _Data:
 
 
 def _is_batches(x: Any) -> bool:
-    """An iterable of batches (a generator, a tf.data.Dataset, a list of (x, y) tuples)."""
+    """An iterable of batches (a tf.data.Dataset, a generator, a list of (x, y) tuples), as
+    opposed to arrays or a list of arrays (a model's several inputs)."""
     if _is_array(x) or isinstance(x, dict):
         return False
     if isinstance(x, (list, tuple)):
-        return bool(x) and all(isinstance(b, tuple) and b and not _is_array(b) is False
-                               and len(b) in (2, 3) and all(_is_array(v) or v is None
-                                                            for v in b) for b in x) \
-            and len({np.shape(b[0])[1:] for b in x}) == 1 and len(x) > 0 and \
-            not all(np.ndim(b[0]) == 0 for b in x)
+        return bool(x) and all(isinstance(b, tuple) and len(b) in (2, 3) for b in x)
     return hasattr(x, "__iter__")
 
 
