@@ -27,6 +27,7 @@ from . import (
     saving,
     utils,
 )
+from .backend import KerasVariable as Variable
 from .initializers import Initializer
 from .layers import Input, InputSpec, KerasTensor, Layer
 from .losses import Loss
@@ -34,7 +35,6 @@ from .metrics import Metric
 from .models import Model, Sequential
 from .optimizers import Optimizer
 from .regularizers import Regularizer
-from .backend import KerasVariable as Variable
 
 __all__ = ["activations", "backend", "callbacks", "constraints", "initializers", "layers",
            "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils",

@@ -92,7 +92,7 @@ def current_training() -> Any:
     return getattr(_context, "training", None)
 
 
-class training_scope:
+class TrainingScope:
     """Within, layers called with ``training=None`` use ``training`` (Keras's call context)."""
 
     def __init__(self, training: Any) -> None:

@@ -189,7 +189,7 @@ class VarianceScaling(_Random):
 
 
 def _scaling(name: str, scale: float, mode: str, distribution: str, doc: str) -> type:
-    def __init__(self: VarianceScaling, seed: int | None = None) -> None:
+    def __init__(self: VarianceScaling, seed: int | None = None) -> None:  # noqa: N807
         VarianceScaling.__init__(self, scale, mode, distribution, seed)
 
     def get_config(self: VarianceScaling) -> dict[str, Any]:

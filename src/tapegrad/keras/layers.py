@@ -447,7 +447,7 @@ class Layer:
             self._clear_losses()
         _call_depth.value = depth + 1
         try:
-            with backend.training_scope(training):
+            with backend.TrainingScope(training):
                 outputs = self.call(*args, **kwargs)
         finally:
             _call_depth.value = depth
@@ -943,7 +943,8 @@ class Normalization(Layer):
         return (inputs - mean) / std
 
     def get_config(self) -> dict[str, Any]:
-        as_list = (lambda v: np.asarray(v).tolist() if v is not None else None)
+        def as_list(v: Any) -> Any:
+            return None if v is None else np.asarray(v).tolist()
         return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
                 "mean": as_list(self.input_mean), "variance": as_list(self.input_variance)}
 

@@ -318,7 +318,7 @@ class LossFunctionWrapper(Loss):
 def _loss_class(cls_name: str, fn: Callable[..., Tensor], default_name: str, doc: str,
                 **defaults: Any) -> type:
     """A Keras loss class over ``fn``: its ``__init__`` takes ``defaults`` as keywords."""
-    def __init__(self: LossFunctionWrapper, *args: Any, reduction: str | None =
+    def __init__(self: LossFunctionWrapper, *args: Any, reduction: str | None =  # noqa: N807
                  "sum_over_batch_size", name: str = default_name, dtype: Any = None,
                  **kwargs: Any) -> None:
         options = dict(defaults)

@@ -227,7 +227,7 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> T
 
 def _wrapper(cls_name: str, fn: Callable[..., Tensor], default_name: str, doc: str,
              **defaults: Any) -> type:
-    def __init__(self: MeanMetricWrapper, name: str = default_name, dtype: Any = None,
+    def __init__(self: MeanMetricWrapper, name: str = default_name, dtype: Any = None,  # noqa: N807
                  **kwargs: Any) -> None:
         options = {**defaults, **kwargs}
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **options)

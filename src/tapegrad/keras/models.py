@@ -31,7 +31,9 @@ from ..ops import math as math_ops
 from ..ops import reduce as reduce_ops
 from ..tape import GradientTape
 from ..tensor import Tensor, Variable, convert_to_tensor
-from . import backend, callbacks as callbacks_module, losses as losses_module
+from . import backend
+from . import callbacks as callbacks_module
+from . import losses as losses_module
 from . import metrics as metrics_module
 from .layers import InputLayer, KerasTensor, Layer, Node
 
@@ -167,7 +169,8 @@ def _split(data: tuple[Any, Any, Any], validation_split: float) -> tuple[Any, An
                          f"`validation_split={validation_split}`. Either provide more data, or "
                          f"a different value for the `validation_split` argument.")
     first, second = slice(0, split_at), slice(split_at, n)
-    pick = (lambda a, s: None if a is None else _take(_to_numpy(a), s))
+    def pick(a: Any, s: slice) -> Any:
+        return None if a is None else _take(_to_numpy(a), s)
     return (pick(x, first), pick(y, first), pick(sw, first)), \
         (pick(x, second), pick(y, second), pick(sw, second))
 
@@ -846,8 +849,10 @@ class Sequential(Model):
             layer = layer._keras_history[0]
         if isinstance(layer, InputLayer):
             if self._input_layer is not None or self._layers:
+                shape = None if self._input_layer is None else self._input_layer.batch_shape
                 raise ValueError(f"Sequential model '{self.name}' has already been configured "
-                                 f"to use input shape {self._input_layer.batch_shape if self._input_layer else None}. You cannot add a different Input layer to it.")
+                                 f"to use input shape {shape}. You cannot add a different "
+                                 f"Input layer to it.")
             self.__dict__["_input_layer"] = layer
             return
         if not isinstance(layer, Layer):
@@ -1030,7 +1035,8 @@ def _print_summary(model: Model, line_length: int | None,
     trainable, non_trainable = model.trainable_weights, model.non_trainable_weights
     opt_weights = model.optimizer.variables if model.compiled and model.optimizer is not None \
         and model.optimizer.built else []
-    count = (lambda ws: int(sum(math.prod(v.shape) for v in ws)))
+    def count(ws: list[Variable]) -> int:
+        return int(sum(math.prod(v.shape) for v in ws))
     total = count(trainable) + count(non_trainable) + count(opt_weights)
     total_size = _size(trainable) + _size(non_trainable) + _size(opt_weights)
     out.append(f" Total params: {total:,} ({_memory(total_size)})")
