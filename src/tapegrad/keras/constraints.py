@@ -2,8 +2,8 @@
 optimizer step.
 
 >>> import tapegrad as tf
->>> tf.keras.constraints.NonNeg()(tf.constant([-1.0, 2.0])).numpy().tolist()
-[0.0, 2.0]
+>>> tf.keras.constraints.NonNeg()(tf.constant([-1.0, 2.0])).numpy().tolist() == [0.0, 2.0]
+True
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ A layer makes its weights in ``build(input_shape)`` on its first call, keeps the
 ``keras.Input``, a layer records a node of a functional graph instead of computing.
 
 >>> import tapegrad as tf
+>>> tf.keras.backend.clear_session()  # automatic names count from zero again
 >>> layer = tf.keras.layers.Dense(2, kernel_initializer="ones")
 >>> layer(tf.constant([[1.0, 2.0, 3.0]])).numpy().tolist()
 [[6.0, 6.0]]

@@ -645,6 +645,7 @@ class Functional(Model):
     """A model defined by a graph of layer calls from ``keras.Input`` tensors to outputs.
 
     >>> import tapegrad as tf
+    >>> tf.keras.backend.clear_session()
     >>> inputs = tf.keras.Input((3,))
     >>> outputs = tf.keras.layers.Dense(2)(tf.keras.layers.Dense(4, activation="relu")(inputs))
     >>> model = tf.keras.Model(inputs, outputs)
@@ -821,6 +822,7 @@ class Sequential(Model):
     """A stack of layers, each called on the previous one's output.
 
     >>> import tapegrad as tf
+    >>> tf.keras.backend.clear_session()
     >>> model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
     >>> model.add(tf.keras.layers.Dense(1))
     >>> [layer.name for layer in model.layers], model.output_shape
