@@ -282,6 +282,13 @@ class Model(Layer):
         self.built = True
         self(np.zeros(shape, dtype=np.float32))
 
+    def _maybe_build(self, shapes: Any) -> None:
+        if type(self).build is not Model.build:  # the user's own build
+            super()._maybe_build(shapes)
+        elif not self.built:
+            self._build_shapes = shapes
+            self.built = True
+
     def get_build_config(self) -> dict[str, Any] | None:
         shapes = self._build_shapes
         return None if shapes is None else {"input_shape": list(shapes)}

@@ -196,7 +196,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
     registered = config.get("registered_name")
     cls = (registered and get_registered_object(registered, custom_objects, module_objects)) or \
         get_registered_object(class_name, custom_objects, module_objects) or \
-        _all_objects().get(class_name)
+        _all_objects().get(class_name) or _subclass(class_name, config.get("module"))
     if cls is None:
         raise TypeError(f"Could not locate class '{class_name}'. Make sure custom classes are "
                         f"decorated with `@keras.saving.register_keras_serializable()`. Full "
@@ -212,6 +212,21 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
             raise TypeError(f"{cls.__name__}.from_config(config) failed: {e}. Full object "
                             f"config: {config}") from None
     return cls(**inner)
+
+
+def _subclass(class_name: str, module: str | None) -> type | None:
+    """A user's subclass of a Keras base class, defined in ``module`` in this process (a class
+    registered with Keras's own decorator, which tapegrad cannot see)."""
+    from .layers import Layer
+    from .losses import Loss
+    from .metrics import Metric
+    stack: list[type] = [Layer, Loss, Metric]
+    while stack:
+        cls = stack.pop()
+        if cls.__name__ == class_name and cls.__module__ == module:
+            return cls
+        stack.extend(cls.__subclasses__())
+    return None
 
 
 def _takes_custom(cls: type) -> bool:
@@ -277,6 +292,9 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
     if not _check_overwrite(filepath, overwrite):
         return
     config = serialize_keras_object(model)
+    build_config = model.get_build_config()
+    if build_config is not None and isinstance(build_config.get("input_shape"), list):
+        config["build_config"] = build_config
     compile_config = getattr(model, "_compile_config", None)
     if compile_config is not None:
         config["compile_config"] = compile_config
