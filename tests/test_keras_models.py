@@ -337,3 +337,27 @@ def test_compile_errors_and_loss_objects():
                                                             rel=1e-5)
     with pytest.raises(ValueError, match="Could not interpret loss identifier"):
         model.compile(loss="nope")
+
+
+def test_subclassed_model_calls_once_saves_and_loads(tmp_path):
+    calls = []
+
+    @K.saving.register_keras_serializable(package="tests")
+    class Two(K.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.first = K.layers.Dense(3)
+            self.second = K.layers.Dense(2)
+
+        def call(self, x):
+            calls.append(1)
+            return self.second(self.first(x))
+
+    model = Two(name="two")
+    x = np.arange(3, dtype="float32")[None]
+    y = model(x)
+    assert len(calls) == 1
+    model.save(tmp_path / "two.keras")
+    loaded = K.models.load_model(tmp_path / "two.keras")
+    assert type(loaded) is Two and loaded.name == "two"
+    np.testing.assert_array_equal(loaded(x).numpy(), y.numpy())
