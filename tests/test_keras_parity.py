@@ -65,10 +65,13 @@ def test_classifier_history_matches_keras():
         return {"optimizer": "adam", "loss": "sparse_categorical_crossentropy",
                 "metrics": ["accuracy"]}
 
-    _, _, h_theirs, h_ours = _pair(build, x, y, compile_args, epochs=5, batch_size=32)
+    theirs, ours, h_theirs, h_ours = _pair(build, x, y, compile_args, epochs=5, batch_size=32)
     assert list(h_ours) == list(h_theirs)
     np.testing.assert_allclose(h_ours["loss"], h_theirs["loss"], rtol=2e-5)
     np.testing.assert_allclose(h_ours["accuracy"], h_theirs["accuracy"])
+    # evaluate lists the loss first, then the metrics
+    np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0),
+                               rtol=1e-5)
 
 
 def test_logits_regularizer_and_dropout_free_model_match_keras():

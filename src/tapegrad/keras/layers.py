@@ -287,7 +287,7 @@ class Layer:
         found: list[Layer] = []
         seen = {id(self)}
         for key, value in self.__dict__.items():
-            if key.startswith("_") and key not in ("_layers", "_self_layers"):
+            if key in _INTERNAL:
                 continue
             for item in _walk(value):
                 if isinstance(item, Layer) and id(item) not in seen:
@@ -300,7 +300,7 @@ class Layer:
         own = list(self._tracked_weights) + list(self._non_trainable_list)
         ids = {id(v) for v in own}
         for key, value in self.__dict__.items():
-            if key.startswith("_"):
+            if key in _INTERNAL:
                 continue
             for item in _walk(value):
                 if isinstance(item, Variable) and id(item) not in ids:
@@ -535,6 +535,12 @@ class Layer:
         except TypeError as e:
             raise TypeError(f"Error when deserializing class '{cls.__name__}' using config="
                             f"{config}.\n\nException encountered: {e}") from None
+
+
+# Attributes of layers and models that hold bookkeeping, not sublayers or weights.
+_INTERNAL = frozenset({"_inbound_nodes", "_input_layer", "_output_tensor", "_functions",
+                       "_loss_tracker", "_metric_objects", "_compile_loss", "_nodes",
+                       "_inputs_struct", "_outputs_struct", "_build_shapes", "_losses"})
 
 
 def _walk(value: Any) -> list[Any]:

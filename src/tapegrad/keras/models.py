@@ -552,10 +552,7 @@ class Model(Layer):
         logs = self.get_metrics_result() if self.metrics else logs
         callback_list.on_test_end(logs)
         del in_fit
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return logs if return_dict else _flat(self, logs)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
                 steps: int | None = None, callbacks: Any = None) -> Any:
@@ -591,7 +588,7 @@ class Model(Layer):
                                     None if y is None else _as_tensors(_to_numpy(y)),
                                     None if sample_weight is None else
                                     _as_tensors(_to_numpy(sample_weight))))
-        return logs if return_dict else _flat(logs)
+        return logs if return_dict else _flat(self, logs)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                       return_dict: bool = False) -> Any:
@@ -602,7 +599,7 @@ class Model(Layer):
                                    None if y is None else _as_tensors(_to_numpy(y)),
                                    None if sample_weight is None else
                                    _as_tensors(_to_numpy(sample_weight))))
-        return logs if return_dict else _flat(logs)
+        return logs if return_dict else _flat(self, logs)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The outputs on one batch, as NumPy."""
@@ -641,8 +638,12 @@ class Model(Layer):
         _print_summary(self, line_length, print_fn)
 
 
-def _flat(logs: dict[str, float]) -> Any:
-    values = list(logs.values())
+def _flat(model: Model, logs: dict[str, float]) -> Any:
+    """The logs as a list in the order of ``model.metrics`` (the loss first), as Keras's
+    ``evaluate`` and ``*_on_batch`` return them; one value alone."""
+    names = [m.name for m in model.metrics]
+    values = [logs[n] for n in names if n in logs] + [logs[k] for k in sorted(logs)
+                                                      if k not in names]
     return values[0] if len(values) == 1 else values
 
 
