@@ -111,12 +111,10 @@ def log_cosh(y_true: Any, y_pred: Any) -> Tensor:
 
 
 def _hinge_labels(y_true: Tensor) -> Tensor:
-    """Labels in {0, 1} become {-1, 1}, as Keras's hinge losses expect."""
-    import numpy as np
-    values = np.asarray(y_true.numpy())
-    if np.all((values == 0) | (values == 1)):
-        return 2.0 * y_true - 1.0
-    return y_true
+    """Labels all in {0, 1} become {-1, 1}, as Keras's hinge losses expect."""
+    binary = reduce_ops.reduce_all(math_ops.logical_or(math_ops.equal(y_true, 0.0),
+                                                       math_ops.equal(y_true, 1.0)))
+    return math_ops.where(binary, 2.0 * y_true - 1.0, y_true)
 
 
 def hinge(y_true: Any, y_pred: Any) -> Tensor:
