@@ -46,6 +46,12 @@ LAYERS = [
         mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0], dtype=dtype), (2, 3)),
     LayerCase("Normalization_invert", lambda dtype=None: K.layers.Normalization(
         mean=0.5, variance=4.0, invert=True, dtype=dtype), (2, 3)),
+    LayerCase("BatchNormalization", lambda dtype=None: K.layers.BatchNormalization(
+        dtype=dtype, beta_initializer="random_normal", gamma_initializer="random_uniform"),
+        (4, 3)),
+    LayerCase("LayerNormalization", lambda dtype=None: K.layers.LayerNormalization(
+        dtype=dtype, beta_initializer="random_normal", gamma_initializer="random_uniform"),
+        (2, 3, 4)),
     LayerCase("Rescaling", lambda dtype=None: K.layers.Rescaling(0.5, 1.0, dtype=dtype), (2, 3)),
     LayerCase("Identity", lambda dtype=None: K.layers.Identity(dtype=dtype), (2, 3)),
     LayerCase("Embedding", lambda dtype=None: K.layers.Embedding(5, 2, dtype=dtype), (2, 3),

@@ -127,3 +127,25 @@ def test_losses_and_metrics_match_keras():
             ours.update_state(labels[k::2], y_pred[k::2], sample_weight=weights[k::2])
         np.testing.assert_allclose(float(ours.result()), float(theirs.result()), rtol=1e-5,
                                    err_msg=name)
+
+
+def test_normalization_layers_match_keras():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 4)).astype("float32") * 3 + 1
+    for name, kwargs in [("BatchNormalization", {"momentum": 0.9}),
+                         ("LayerNormalization", {"epsilon": 1e-5})]:
+        theirs = getattr(keras.layers, name)(**kwargs)
+        ours = getattr(tf.keras.layers, name)(**kwargs)
+        theirs.build(x.shape)
+        ours.build(x.shape)
+        weights = [rng.normal(size=w.shape).astype("float32") for w in theirs.weights]
+        weights = [np.abs(w) if "variance" in v.path else w
+                   for w, v in zip(weights, theirs.weights)]
+        theirs.set_weights(weights)
+        ours.set_weights(weights)
+        for training in (True, False):
+            np.testing.assert_allclose(ours(x, training=training).numpy(),
+                                       np.asarray(theirs(x, training=training)), rtol=1e-5,
+                                       atol=1e-5, err_msg=f"{name} training={training}")
+        for a, b in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-6, err_msg=name)

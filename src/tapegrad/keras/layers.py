@@ -27,6 +27,7 @@ from ..dtypes import as_dtype
 from ..ops import array as array_ops
 from ..ops import linalg as linalg_ops
 from ..ops import math as math_ops
+from ..ops import reduce as reduce_ops
 from ..ops.nn import dropout as _dropout
 from ..tensor import Tensor, Variable, convert_to_tensor
 from . import activations, backend, constraints, initializers, regularizers
@@ -35,7 +36,8 @@ from .backend import KerasVariable
 __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "InputSpec", "Dense", "Activation",
            "Dropout", "Flatten", "Reshape", "Lambda", "Normalization", "Concatenate", "Add",
            "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Embedding", "Identity",
-           "Rescaling", "serialize", "deserialize", "get"]
+           "Rescaling", "BatchNormalization", "LayerNormalization", "serialize", "deserialize",
+           "get"]
 
 
 # ----- symbolic tensors: what keras.Input returns and layers pass along -----
@@ -956,6 +958,145 @@ class Normalization(Layer):
                 "mean": as_list(self.input_mean), "variance": as_list(self.input_variance)}
 
 
+class BatchNormalization(Layer):
+    """Normalize each feature (along ``axis``) by the batch's mean and variance while training,
+    by moving averages of them at inference; then scale by ``gamma`` and shift by ``beta``.
+
+    >>> import tapegrad as tf
+    >>> bn = tf.keras.layers.BatchNormalization()
+    >>> y = bn(tf.constant([[0.0], [2.0]]), training=True)
+    >>> [round(v, 4) for v in y.numpy()[:, 0].tolist()], round(float(bn.moving_mean[0]), 4)
+    ([-0.9995, 0.9995], 0.01)
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", moving_mean_initializer: Any = "zeros",
+                 moving_variance_initializer: Any = "ones", beta_regularizer: Any = None,
+                 gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, synchronized: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis, self.momentum, self.epsilon = int(axis), float(momentum), float(epsilon)
+        self.center, self.scale = center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def build(self, input_shape: Any) -> None:
+        shape = (input_shape[self.axis],)
+        self.gamma = self.add_weight(name="gamma", shape=shape,
+                                     initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint) if self.scale else None
+        self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center else None
+        self.moving_mean = self.add_weight(name="moving_mean", shape=shape, trainable=False,
+                                           initializer=self.moving_mean_initializer)
+        self.moving_variance = self.add_weight(name="moving_variance", shape=shape,
+                                               trainable=False,
+                                               initializer=self.moving_variance_initializer)
+        self.built = True
+
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Tensor:
+        ndim = inputs.ndim
+        axis = self.axis % ndim
+        reduce_axes = [i for i in range(ndim) if i != axis]
+        shape = [1] * ndim
+        shape[axis] = inputs.shape[axis]
+        if training and self.trainable:
+            mean = reduce_ops.reduce_mean(inputs, axis=reduce_axes)
+            variance = reduce_ops.reduce_mean(
+                math_ops.square(inputs - array_ops.reshape(mean, shape)), axis=reduce_axes)
+            self.moving_mean.assign(self.moving_mean * self.momentum
+                                    + mean * (1.0 - self.momentum))
+            self.moving_variance.assign(self.moving_variance * self.momentum
+                                        + variance * (1.0 - self.momentum))
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        out = (inputs - array_ops.reshape(mean, shape)) * array_ops.reshape(
+            math_ops.rsqrt(variance + self.epsilon), shape)
+        if self.gamma is not None:
+            out = out * array_ops.reshape(self.gamma, shape)
+        if self.beta is not None:
+            out = out + array_ops.reshape(self.beta, shape)
+        return out
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+                "beta_initializer": _serialized(self.beta_initializer),
+                "gamma_initializer": _serialized(self.gamma_initializer),
+                "moving_mean_initializer": _serialized(self.moving_mean_initializer),
+                "moving_variance_initializer": _serialized(self.moving_variance_initializer),
+                "beta_regularizer": _serialized(self.beta_regularizer),
+                "gamma_regularizer": _serialized(self.gamma_regularizer),
+                "beta_constraint": _serialized(self.beta_constraint),
+                "gamma_constraint": _serialized(self.gamma_constraint)}
+
+
+class LayerNormalization(Layer):
+    """Normalize each sample over ``axis`` (the last by default), then scale and shift."""
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", beta_regularizer: Any = None,
+                 gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+        kwargs.pop("rms_scaling", None)
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.epsilon, self.center, self.scale = float(epsilon), center, scale
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+
+    def build(self, input_shape: Any) -> None:
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        self._axes = sorted(a % len(input_shape) for a in axes)
+        shape = tuple(input_shape[a] for a in self._axes)
+        self.gamma = self.add_weight(name="gamma", shape=shape,
+                                     initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer,
+                                     constraint=self.gamma_constraint) if self.scale else None
+        self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer,
+                                    constraint=self.beta_constraint) if self.center else None
+        self.built = True
+
+    def call(self, inputs: Any) -> Tensor:
+        ndim = inputs.ndim
+        shape = [inputs.shape[i] if i in self._axes else 1 for i in range(ndim)]
+        mean = reduce_ops.reduce_mean(inputs, axis=self._axes, keepdims=True)
+        variance = reduce_ops.reduce_mean(math_ops.square(inputs - mean), axis=self._axes,
+                                          keepdims=True)
+        out = (inputs - mean) * math_ops.rsqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            out = out * array_ops.reshape(self.gamma, shape)
+        if self.beta is not None:
+            out = out + array_ops.reshape(self.beta, shape)
+        return out
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale,
+                "beta_initializer": _serialized(self.beta_initializer),
+                "gamma_initializer": _serialized(self.gamma_initializer),
+                "beta_regularizer": _serialized(self.beta_regularizer),
+                "gamma_regularizer": _serialized(self.gamma_regularizer),
+                "beta_constraint": _serialized(self.beta_constraint),
+                "gamma_constraint": _serialized(self.gamma_constraint)}
+
+
 class Embedding(Layer):
     """Integer indices to dense vectors: row ``i`` of an (input_dim, output_dim) matrix."""
 
@@ -1086,8 +1227,8 @@ class Concatenate(_Merge):
 
 
 _CLASSES = [Layer, InputLayer, Dense, Activation, Identity, Dropout, Flatten, Reshape, Lambda,
-            Rescaling, Normalization, Embedding, Add, Subtract, Multiply, Average, Maximum,
-            Minimum, Concatenate]
+            Rescaling, Normalization, BatchNormalization, LayerNormalization, Embedding, Add,
+            Subtract, Multiply, Average, Maximum, Minimum, Concatenate]
 _BY_NAME: dict[str, type] = {c.__name__: c for c in _CLASSES}
 
 
