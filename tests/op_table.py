@@ -430,5 +430,10 @@ NONDIFFERENTIABLE: list[Op] = [
     Op("reduce_any", tf.reduce_any, np.any, [((2, 3),)], bools, grad=False),
 ]
 
-OPS: list[Op] = UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE
+# For Keras's exact gelu.
+KERAS_OPS = [
+    Op("erf", tf.math.erf, np.vectorize(math.erf), UNARY_SHAPES),
+]
+
+OPS: list[Op] = UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE + KERAS_OPS
 DIFFERENTIABLE: list[Op] = [op for op in OPS if op.grad]

@@ -17,6 +17,7 @@ from .ops.math import (
                        cosh,
                        divide,
                        equal,
+                       erf,
                        exp,
                        expm1,
                        floor,
@@ -79,6 +80,7 @@ from .ops.reduce import (
 
 __all__ = ["abs", "acos", "add", "argmax", "argmin", "asin", "atan", "atan2", "ceil", "cos",
            "cosh", "cumsum", "divide", "equal", "exp", "expm1", "floor", "floordiv", "floormod",
+           "erf",
            "greater", "greater_equal", "is_finite", "is_inf", "is_nan", "l2_normalize", "less",
            "less_equal", "log", "log1p", "log_sigmoid", "log_softmax", "logical_and", "logical_not",
            "logical_or", "logical_xor", "maximum", "minimum", "mod", "multiply", "negative",

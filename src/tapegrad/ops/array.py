@@ -502,6 +502,11 @@ def _one_hot(indices: Any, depth: int, on: Any, off: Any, axis: int) -> Any:
     return np.moveaxis(out, -1, axis) if axis != -1 else out
 
 
+# No gradient, but recorded, so that a traced function reads the indices it is called with.
+ONE_HOT = Primitive("OneHot", lambda idx, depth, on, off, axis, np_dtype:
+                    _one_hot(idx, depth, on, off, axis).astype(np_dtype)[()], None)
+
+
 def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = None,
             axis: int | None = None, dtype: DType | str | None = None,
             name: str | None = None) -> Tensor:
@@ -511,7 +516,8 @@ def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = Non
     >>> tf.one_hot([0, 2], 3).numpy().tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    idx = _tensor(indices)._value
+    indices = _tensor(indices)
+    idx = indices._value
     target = as_dtype(dtype) if dtype is not None else (
         convert_to_tensor(on_value).dtype if on_value is not None else float32)
     on = to_numpy(1 if on_value is None else on_value, target)
@@ -527,8 +533,7 @@ def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = Non
     if not -1 <= axis <= idx.ndim:
         raise invalid_argument(f"Expected axis to be -1 or between [0, {idx.ndim + 1}).  But "
                                f"received: {axis} [Op:OneHot]")
-    out = _one_hot(idx, depth, on, off, axis)
-    return wrap(out.astype(target._np)[()])
+    return tape.apply(ONE_HOT, (indices,), (depth, on, off, axis, target._np))
 
 
 def _pad_constant(x: Any, paddings: tuple[tuple[int, int], ...], value: Any) -> Any:
