@@ -427,10 +427,11 @@ Tensor.__getitem__ = getitem
 newaxis = None
 
 
-def _checked_indices(indices: Tensor, size: int, op: str) -> Any:
-    idx = indices._value
+def _checked_indices(idx: Any, size: int, op: str) -> Any:
+    """``idx`` (integer NumPy indices) if every one is in [0, size); the error TF gives if not.
+    Kernels call it, so a traced function checks the indices of every call."""
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"Value passed to parameter 'indices' has DataType {indices.dtype.name} "
+        raise TypeError(f"Value passed to parameter 'indices' has DataType {idx.dtype} "
                         "not in list of allowed values: int16, int32, int64")
     bad = (idx < 0) | (idx >= size)
     if np.any(bad):
@@ -446,11 +447,17 @@ def _scatter_add(g: Any, indices: Any, axis: int, shape: tuple[int, ...]) -> Any
     return out
 
 
-GATHER = Primitive("GatherV2", lambda x, indices, axis: np.take(x, indices, axis),
-                   lambda xp, g, ans, x, indices, axis:
-                   xp.scatter_add(g, indices, axis, xp.shape(x)))
+def _gather(x: Any, indices: Any, axis: int) -> Any:
+    return np.take(x, _checked_indices(indices, x.shape[axis], "GatherV2"), axis)
+
+
+# The indices are an input (without a gradient), not a parameter: a traced function reads them
+# on every call.
+GATHER = Primitive("GatherV2", _gather, lambda xp, g, ans, x, indices, axis:
+                   xp.scatter_add(g, indices, axis, xp.shape(x)), None)
 SCATTER_ADD = Primitive("UnsortedSegmentSum", _scatter_add,
-                        lambda xp, g, ans, dy, indices, axis, shape: xp.gather(g, indices, axis))
+                        lambda xp, g, ans, dy, indices, axis, shape: xp.gather(g, indices, axis),
+                        None)
 
 
 def gather(params: Any, indices: Any, validate_indices: Any = None, axis: int | None = None,
@@ -472,8 +479,7 @@ def gather(params: Any, indices: Any, validate_indices: Any = None, axis: int | 
         raise invalid_argument(f"Expected axis in the range [{-ndim}, {ndim}), but got {axis} "
                                "[Op:GatherV2] name: ")
     axis %= ndim
-    idx = _checked_indices(_tensor(indices), np.shape(x._value)[axis], "GatherV2")
-    return tape.apply(GATHER, (x,), (idx, axis))
+    return tape.apply(GATHER, (x, _tensor(indices)), (axis,))
 
 
 def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
@@ -485,7 +491,7 @@ def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
     [1, 3]
     """
     x = _tensor(tensor)
-    m = _tensor(mask)._value
+    m = concrete(_tensor(mask))  # the result's shape depends on it: a traced function checks it
     if m.dtype.kind != "b":
         raise TypeError(f"boolean_mask needs a bool mask, got {m.dtype}.")
     axis = 0 if axis is None else as_int(axis, "axis")
@@ -558,7 +564,7 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
     [[9, 9, 9], [1, 2, 9]]
     """
     x = _tensor(tensor)
-    table = paddings._value if isinstance(paddings, Tensor) else paddings
+    table = concrete(paddings) if isinstance(paddings, Tensor) else paddings
     if not isinstance(table, (list, tuple, np.ndarray)) or \
             isinstance(table, np.ndarray) and table.ndim == 0:
         raise TypeError(f"paddings must be a list of [before, after] pairs, got {paddings!r}")
@@ -647,7 +653,7 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
     >>> tf.fill([2], 3).numpy().tolist()
     [3, 3]
     """
-    v = _tensor(value)._value
+    v = concrete(_tensor(value))
     if np.ndim(v) != 0:
         raise invalid_argument(f"value must be a scalar. Got {np.ndim(v)} dimensions "
                                "[Op:Fill] name: ")
@@ -713,7 +719,7 @@ def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int
     >>> tf.linspace(0.0, 1.0, 5).numpy().tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
-    lo, hi = _tensor(start)._value, _tensor(stop)._value
+    lo, hi = concrete(_tensor(start)), concrete(_tensor(stop))
     try:
         np.broadcast_shapes(np.shape(lo), np.shape(hi))
     except ValueError:
@@ -762,6 +768,15 @@ def rank(input: Any, name: str | None = None) -> Tensor:
 
 # ----- sorting -----
 
+def _argsort(v: Any, axis: int, descending: bool) -> Any:
+    if descending and v.dtype.kind == "u":
+        return np.flip(np.argsort(v, axis=axis, kind="stable"), axis).astype(np.int32)
+    return np.argsort(-v if descending else v, axis=axis, kind="stable").astype(np.int32)
+
+
+ARGSORT = Primitive("TopKV2", _argsort)  # indices: no gradient, never recorded on a tape
+
+
 def argsort(values: Any, axis: int = -1, direction: str = "ASCENDING", stable: bool = False,
             name: str | None = None) -> Tensor:
     """The indices that sort ``values`` along ``axis``, as int32.
@@ -770,15 +785,11 @@ def argsort(values: Any, axis: int = -1, direction: str = "ASCENDING", stable: b
     >>> tf.argsort([3, 1, 2]).numpy().tolist()
     [1, 2, 0]
     """
-    v = _tensor(values)._value
+    x = _tensor(values)
     if not isinstance(direction, str) or direction not in ("ASCENDING", "DESCENDING"):
         raise ValueError(f"direction should be one of ASCENDING, DESCENDING, got {direction!r}")
-    axis = _sort_axis(axis, np.shape(v))
-    keys = -v if direction == "DESCENDING" and v.dtype.kind != "u" else v
-    order = np.argsort(keys, axis=axis, kind="stable")
-    if direction == "DESCENDING" and v.dtype.kind == "u":
-        order = np.flip(np.argsort(v, axis=axis, kind="stable"), axis)
-    return wrap(order.astype(np.int32))
+    axis = _sort_axis(axis, np.shape(x._value))
+    return tape.apply(ARGSORT, (x,), (axis, direction == "DESCENDING"))
 
 
 def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
@@ -790,16 +801,17 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
     [3.0, 2.0, 1.0]
     """
     x = _tensor(values)
-    order = argsort(x, axis, direction)._value
+    order = argsort(x, axis, direction)
     axis = _sort_axis(axis, np.shape(x._value))
-    moved = np.moveaxis(order, axis, -1)
-    # Take along the axis: one gather per position keeps the gradient rule simple and exact.
-    flat_x = reshape(transpose(x, _last(axis, x._value.ndim)), (-1,))
-    n = np.shape(x._value)[axis]
-    offsets = (np.arange(math.prod(moved.shape[:-1])) * n).reshape(moved.shape[:-1] + (1,))
-    picked = gather(flat_x, (moved + offsets).reshape(-1).astype(np.int64))
-    back = np.argsort(_last(axis, x._value.ndim))
-    return transpose(reshape(picked, moved.shape), back)
+    to_last = _last(axis, x._value.ndim)
+    moved = transpose(order, to_last)
+    shape = np.shape(moved._value)
+    # Take along the axis: one gather over the flattened rows keeps the gradient rule exact. The
+    # indices are ops on the argsort, so a traced function sorts each call's values.
+    offsets = (np.arange(math.prod(shape[:-1]), dtype=np.int32) * shape[-1]).reshape(
+        shape[:-1] + (1,))
+    picked = gather(reshape(transpose(x, to_last), (-1,)), reshape(moved + offsets, (-1,)))
+    return transpose(reshape(picked, shape), np.argsort(to_last))
 
 
 def _sort_axis(axis: Any, shape: tuple[int, ...]) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import tape
+from ..tensor import convert_to_tensor as as_tensor
 from . import array, linalg, math, nn, reduce
 
 
@@ -73,9 +74,10 @@ _ROWS: dict[str, tuple[Any, Any]] = {
     "solve": (linalg._solve, linalg.solve),
     "einsum": (np.einsum, linalg.einsum),
     "gather": (lambda x, indices, axis: np.take(x, indices, axis),
-               lambda t, indices, axis: tape.apply(array.GATHER, (t,), (indices, axis))),
+               lambda t, indices, axis: tape.apply(array.GATHER, (t, as_tensor(indices)),
+                                                   (axis,))),
     "scatter_add": (array._scatter_add, lambda g, indices, axis, shape: tape.apply(
-        array.SCATTER_ADD, (g,), (indices, axis, shape))),
+        array.SCATTER_ADD, (g, as_tensor(indices)), (axis, shape))),
     "slice_grad": (array._slice_grad, lambda g, key, shape: tape.apply(
         array.SLICE_GRAD, (g,), (key, shape))),
     # a gradient that is itself one op (nn.RELU_GRAD): its kernel, or the op on (g, x)
