@@ -188,6 +188,7 @@ __all__ = [
 # Loaded on first use, so that `import tapegrad` stays cheap: name -> (module, attribute or None).
 _LAZY = {"optimizers": (".optimizers", None), "keras": (".keras", None),
          "test": (".test", None),
+         "autodiff": (".autodiff", None),
          "minimize": (".solvers", "minimize")}  # minimize: the workbench's driver, not a TF name
 
 
