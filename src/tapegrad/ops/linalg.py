@@ -523,11 +523,11 @@ def diag(diagonal: Any, name: str = "diag", k: Any = 0, num_rows: Any = -1, num_
     length = np.shape(v._value)[-1]
     rows, cols = as_int(num_rows, "num_rows"), as_int(num_cols, "num_cols")
     side = length + abs(k)
-    rows, cols = (rows if rows >= 0 else cols if cols >= 0 else side,
-                  cols if cols >= 0 else rows if rows >= 0 else side)
+    rows, cols = (rows if rows >= 0 else length + max(-k, 0) if cols >= 0 else side,
+                  cols if cols >= 0 else length + max(k, 0) if rows >= 0 else side)
     if len(_diagonal(rows, cols, k)[0]) != length:
-        raise invalid_argument(f"The number of diagonal elements ({length}) does not fit "
-                               f"diagonal {k} of a {rows}x{cols} matrix [Op:MatrixDiagV3] name: ")
+        raise invalid_argument("The number of rows or columns is not consistent with the "
+                               "specified d_lower, d_upper, and diagonal. [Op:MatrixDiagV3]")
     padding = convert_to_tensor(padding_value, dtype=v.dtype)._value
     return tape.apply(DIAG_EMBED, (v,), (k, rows, cols, padding))
 
@@ -619,9 +619,16 @@ def triangular_solve(matrix: Any, rhs: Any, lower: bool = True, adjoint: bool = 
 def _cholesky(x: Any) -> Any:
     try:
         return np.linalg.cholesky(x)
-    except np.linalg.LinAlgError:
-        raise invalid_argument("Cholesky decomposition was not successful. The input might not "
-                               "be valid. [Op:Cholesky] name: ") from None
+    except np.linalg.LinAlgError:  # as TensorFlow: the failed matrices come out as NaN
+        tape.warn("Cholesky decomposition was not successful. Filling lower-triangular output "
+                  "with NaNs.")
+        out = np.zeros_like(x)
+        for index in np.ndindex(*x.shape[:-2]):
+            try:
+                out[index] = np.linalg.cholesky(x[index])
+            except np.linalg.LinAlgError:
+                out[index] = np.where(np.tri(x.shape[-1], dtype=bool), np.nan, 0)
+        return out
 
 
 def _cholesky_rule(xp: Any, g: Any, ans: Any, x: Any) -> Any:
@@ -640,7 +647,8 @@ CHOLESKY = Primitive("Cholesky", _cholesky, _cholesky_rule)
 
 def cholesky(input: Any, name: str | None = None) -> Tensor:
     """The lower-triangular L with L @ Lᵀ = input, for each symmetric positive-definite matrix
-    (only the lower triangle is read). Its gradient is symmetric, as TensorFlow's.
+    (only the lower triangle is read; a matrix that is not positive definite gives NaNs, as in
+    TensorFlow). Its gradient is symmetric, as TensorFlow's.
 
     >>> import tapegrad as tf
     >>> tf.linalg.cholesky([[4.0, 2.0], [2.0, 5.0]]).numpy().tolist()
