@@ -160,13 +160,54 @@ class ForwardAccumulator:
         return nest.map_structure(tangent, primals)
 
 
+_kinds: dict[Primitive, str] = {}
+
+
+def _kind(prim: Primitive) -> str | None:
+    """How to take an op's JVP without transposing: 'self-adjoint' (elementwise ops and softmax:
+    the Jacobian is symmetric, so J u = vjp(u)), 'multilinear' (linear in each input on its
+    own: J u = sum_i op(..., u_i, ...)) or 'linear' (linear in all inputs together)."""
+    if not _kinds:
+        from .ops import array, linalg, math, nn, reduce
+        for kind, prims in [
+            ("self-adjoint", [math.ADD, math.SUB, math.MUL, math.DIV, math.POW, math.MAXIMUM,
+                              math.MINIMUM, math.SQUARED_DIFFERENCE, math.NEG, math.ABS,
+                              math.SQUARE, math.SQRT, math.RSQRT, math.EXP, math.EXPM1, math.LOG,
+                              math.LOG1P, math.SIN, math.COS, math.TAN, math.TANH,
+                              math.SIGMOID, math.SOFTPLUS, math.RECIPROCAL, math.SELECT,
+                              math.CLIP, math.IDENTITY, nn.RELU, nn.ELU, nn.SELU,
+                              nn.SOFTSIGN, nn.LEAKY_RELU, nn.SOFTMAX]),
+            ("multilinear", [math.CAST, linalg.MATMUL, linalg.EINSUM, array.RESHAPE,
+                             array.TRANSPOSE, array.BROADCAST_TO, array.REVERSE, array.GETITEM,
+                             array.GATHER, array.TILE, reduce.SUM, reduce.MEAN, reduce.CUMSUM]),
+            ("linear", [array.CONCAT, array.STACK]),
+        ]:
+            _kinds.update(dict.fromkeys(prims, kind))
+    return _kinds.get(prim)
+
+
 def _jvp(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...], params: tuple[Any, ...],
          hits: list[tuple[int, Tensor]]) -> Tensor | None:
-    """``J u`` for one op: the gradient with respect to g of sum_i <vjp_i(g), u_i>."""
+    """``J u`` for one op: directly for the ops ``_kind`` knows, otherwise the gradient with
+    respect to g of sum_i <vjp_i(g), u_i>."""
     from .ops import vocab
+    from .ops.array import broadcast_to, zeros_like
     from .ops.math import multiply
     from .ops.reduce import reduce_sum
     xp = vocab.TENSOR
+    kind = _kind(prim)
+    if kind == "self-adjoint":
+        shape = np.shape(out._value)
+        terms = [prim.vjps[i](xp, u if np.shape(u._value) == shape else broadcast_to(u, shape),
+                              out, *inputs, *params) for i, u in hits]
+        return sum(terms[1:], terms[0])
+    if kind == "multilinear":
+        terms = [tape.apply(prim, inputs[:i] + (u,) + inputs[i + 1:], params) for i, u in hits]
+        return sum(terms[1:], terms[0])
+    if kind == "linear":
+        given = dict(hits)
+        return tape.apply(prim, tuple(given[i] if i in given else zeros_like(x)
+                                      for i, x in enumerate(inputs)), params)
     with GradientTape(watch_accessed_variables=False) as transposer:
         g = wrap(np.ones(np.shape(out._value), out._value.dtype))  # any g: the rules are linear
         transposer.watch(g)
