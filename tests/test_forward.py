@@ -256,3 +256,16 @@ def test_matches_tensorflow() -> None:
         results.append((acc.jvp(y).numpy(), acc.jvp(grad).numpy()))
     for mine, theirs in zip(*results):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10)
+
+
+def test_through_a_function() -> None:
+    @tf.function
+    def f(x):
+        return tf.reduce_sum(tf.sin(x) * x)
+
+    x = tf.constant([0.5, 1.0])
+    f(x)  # traced before: under an accumulator it runs eagerly, so its ops get tangents
+    with FA(x, tf.constant([1.0, 1.0])) as acc:
+        y = f(x)
+    want = np.sum(np.cos([0.5, 1.0]) * [0.5, 1.0] + np.sin([0.5, 1.0]))
+    assert float(acc.jvp(y)) == pytest.approx(want, rel=1e-6)
