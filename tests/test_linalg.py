@@ -222,3 +222,37 @@ def test_names_where_tensorflow_has_them() -> None:
             assert hasattr(theirs, name) == hasattr(mine, name), (namespace, name)
     assert hasattr(tf.autodiff, "ForwardAccumulator") and tf.autodiff.GradientTape is \
         tf.GradientTape
+
+
+def test_linear_operators() -> None:
+    m = np.array([[2.0, 1.0], [0.5, 3.0]])
+    x = np.array([[1.0, -1.0, 0.5], [2.0, 0.0, 1.0]])
+    full = tf.linalg.LinearOperatorFullMatrix(m)
+    assert full.shape == (2, 2) and full.batch_shape == () and full.is_square
+    assert full.domain_dimension == 2 and full.range_dimension == 2 and full.tensor_rank == 2
+    np.testing.assert_allclose(full.matmul(x).numpy(), m @ x)
+    np.testing.assert_allclose((full @ x).numpy(), m @ x)
+    np.testing.assert_allclose(full.matmul(x, adjoint=True).numpy(), m.T @ x)
+    np.testing.assert_allclose(full.matmul(x.T, adjoint_arg=True).numpy(), m @ x)
+    np.testing.assert_allclose(full.solve(x).numpy(), np.linalg.solve(m, x))
+    np.testing.assert_allclose(full.solvevec([1.0, 1.0]).numpy(), np.linalg.solve(m, [1, 1]))
+    np.testing.assert_allclose(float(full.log_abs_determinant()), np.log(abs(np.linalg.det(m))))
+    np.testing.assert_allclose(full.H.to_dense().numpy(), m.T)
+    assert float(full.trace()) == 5.0
+    d = np.array([[2.0, -4.0], [1.0, 0.5]])  # a batch of two diagonal operators
+    diag = tf.linalg.LinearOperatorDiag(d)
+    assert diag.shape == (2, 2, 2) and diag.batch_shape == (2,) and diag.is_self_adjoint
+    dense = np.stack([np.diag(row) for row in d])
+    np.testing.assert_allclose(diag.to_dense().numpy(), dense)
+    np.testing.assert_allclose(diag.matmul(x[:, :2]).numpy(), dense @ x[:, :2])
+    np.testing.assert_allclose(diag.matvec([1.0, 1.0]).numpy(), d)
+    np.testing.assert_allclose(diag.solve(x[:, :2]).numpy(), np.linalg.solve(dense, x[:, :2]))
+    np.testing.assert_allclose(diag.determinant().numpy(), np.linalg.det(dense))
+    np.testing.assert_allclose(diag.log_abs_determinant().numpy(),
+                               np.linalg.slogdet(dense)[1])
+    with pytest.raises(ValueError, match="Dimensions 2 and 3 are not compatible"):
+        diag.matmul(tf.ones((3, 1), tf.float64))
+    v = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.linalg.LinearOperatorDiag(v).log_abs_determinant()
+    assert tape.gradient(y, v).numpy().tolist() == [1.0, 0.5]
