@@ -461,7 +461,7 @@ def _t(x: np.ndarray) -> np.ndarray:
 
 def _sym(x: Any) -> Any:
     """The symmetric part: what a function of a symmetric matrix sees of any perturbation."""
-    return (x + (tf.linalg.matrix_transpose(x) if isinstance(x, tf.Tensor) else _t(x))) / 2
+    return (x + (_t(x) if isinstance(x, np.ndarray) else tf.linalg.matrix_transpose(x))) / 2
 
 
 def _sign_free(x: Any) -> Any:

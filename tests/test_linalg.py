@@ -214,7 +214,8 @@ def test_names_where_tensorflow_has_them() -> None:
     tf_ = pytest.importorskip("tensorflow")
     names = ["adjoint", "band_part", "cholesky", "cholesky_solve", "cross", "diag", "diag_part",
              "eigh", "eigvalsh", "expm", "logdet", "lstsq", "normalize", "pinv", "qr",
-             "set_diag", "slogdet", "svd", "trace", "triangular_solve"]
+             "set_diag", "slogdet", "svd", "trace", "triangular_solve", "LinearOperatorDiag",
+             "LinearOperatorFullMatrix"]
     for name in names:
         for namespace in ("", "linalg", "math", "nn"):
             theirs = getattr(tf_, namespace) if namespace else tf_
