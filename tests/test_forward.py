@@ -59,6 +59,17 @@ def test_jvp_matches_finite_differences_and_the_vjp(op: Op, shapes: tuple) -> No
     np.testing.assert_allclose(forward, reverse, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("op, shapes", _cases([op for op in DIFFERENTIABLE if op.float32]))
+def test_float32_tangents_stay_float32(op: Op, shapes: tuple) -> None:
+    values = [v.astype(np.float32) for v in op.inputs(shapes)]
+    xs = [tf.constant(v) for v in values]
+    us = [tf.constant(u.astype(np.float32)) for u in _tangents(values)]
+    with FA(xs, us) as acc:
+        outs = _outputs(op.fn(*xs))
+    for o, j in zip(outs, acc.jvp(outs, unconnected_gradients="zero")):
+        assert j.dtype == o.dtype == tf.float32 and j.shape == o.shape
+
+
 def _total(terms: list[Any]) -> Any:
     return sum(terms[1:], terms[0])
 
