@@ -183,6 +183,7 @@ __all__ = [
     # namespaces and helpers
     "config", "debugging", "errors", "keras", "linalg", "math", "nest", "nn", "optimizers",
     "random", "executing_eagerly", "print",
+    "autodiff",
 ]
 
 # Loaded on first use, so that `import tapegrad` stays cheap: name -> (module, attribute or None).
