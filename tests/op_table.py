@@ -562,7 +562,7 @@ LINALG_MORE: list[Op] = [
     Op("normalize", lambda x: tf.linalg.normalize(x, axis=-1),
        lambda x: [x / np.linalg.norm(x, axis=-1, keepdims=True),
                   np.linalg.norm(x, axis=-1, keepdims=True)], [((3,),), ((2, 3),)]),
-    Op("cross", tf.linalg.cross, np.cross, [((3,), (3,)), ((2, 3), (3,))]),
+    Op("cross", tf.linalg.cross, np.cross, [((3,), (3,)), ((2, 3), (2, 3))]),
     Op("expm", tf.linalg.expm, _expm, [((3, 3),), ((2, 2, 2),)],
        lambda rng, s: rng.normal(size=s) * 0.3),
     Op("expm (scaled and squared)", tf.linalg.expm, _expm, [((3, 3),)],

@@ -487,8 +487,8 @@ SET_DIAG = Primitive(
 
 def _offset(k: Any) -> int:
     if isinstance(k, (list, tuple)) or np.ndim(k._value if isinstance(k, Tensor) else k) > 0:
-        raise NotImplementedError("tapegrad's diagonal ops take one diagonal offset k (an int), "
-                                  "not a band of them")
+        raise ValueError("tapegrad's diagonal ops take one diagonal offset k (an int), not a "
+                         "band of them")
     return as_int(k, "k")
 
 
@@ -574,11 +574,23 @@ def adjoint(matrix: Any, name: str | None = None) -> Tensor:
 
 def _triangular_solve(a: Any, b: Any, lower: bool, adjoint: bool) -> Any:
     t = np.tril(a) if lower else np.triu(a)
+    t = _t(t) if adjoint else t
     try:
-        return np.linalg.solve(_t(t) if adjoint else t, b)
-    except np.linalg.LinAlgError:
-        raise invalid_argument("Input matrix is not invertible. [Op:MatrixTriangularSolve] "
-                               "name: ") from None
+        return np.linalg.solve(t, b)
+    except np.linalg.LinAlgError:  # a zero on the diagonal: substitution gives inf and NaN
+        return _substitute(t, np.broadcast_to(b, np.broadcast_shapes(
+            t.shape[:-2], b.shape[:-2]) + b.shape[-2:]), lower != adjoint)
+
+
+def _substitute(t: Any, b: Any, lower: bool) -> Any:
+    """Forward (or back) substitution, which divides by zero where LAPACK's solve refuses."""
+    x = np.zeros(b.shape, np.result_type(t, b))
+    n = t.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in range(n) if lower else reversed(range(n)):
+            x[..., i, :] = (b[..., i, :] - np.einsum("...j,...jk->...k", t[..., i, :], x)) \
+                / t[..., i, i, None]
+    return x
 
 
 def _triangular_solve_rule_a(xp: Any, g: Any, ans: Any, a: Any, b: Any, lower: bool,
@@ -777,7 +789,13 @@ def qr(input: Any, full_matrices: bool = False, name: str | None = None) -> tupl
 
 
 def _svd_kernel(a: Any, full: bool) -> tuple[Any, Any, Any]:
-    u, s, vh = np.linalg.svd(a, full_matrices=full)
+    try:
+        u, s, vh = np.linalg.svd(a, full_matrices=full)
+    except np.linalg.LinAlgError:  # no convergence (NaN or inf entries): NaNs, as TensorFlow
+        *batch, m, n = a.shape
+        k = min(m, n)
+        return tuple(np.full((*batch, *shape), np.nan, a.dtype)
+                     for shape in [(k,), (m, m if full else k), (n, n if full else k)])
     return s, u, _t(vh)
 
 
@@ -847,7 +865,15 @@ def _eigh_grad(xp: Any, a: Any, ge: Any = None, gv: Any = None) -> Any:
     return (grad + xp.matrix_transpose(grad)) * lower
 
 
-EIGH = _Decomposition("SelfAdjointEigV2", lambda a: tuple(np.linalg.eigh(a)),
+def _eigh(a: Any) -> tuple[Any, Any]:
+    try:
+        return tuple(np.linalg.eigh(a))
+    except np.linalg.LinAlgError:
+        raise invalid_argument("Self-adjoint eigen decomposition was not successful. The input "
+                               "might not be valid. [Op:SelfAdjointEigV2] name: ") from None
+
+
+EIGH = _Decomposition("SelfAdjointEigV2", _eigh,
                       lambda xp, g, ans, a: _eigh_grad(xp, a, ge=g),
                       lambda xp, g, ans, a: _eigh_grad(xp, a, gv=g))
 
@@ -933,7 +959,10 @@ def _lstsq_by_pinv(a: Any, b: Any, reg: Any) -> Any:
         a = np.concatenate([a, np.broadcast_to(np.sqrt(reg) * np.eye(n, dtype=a.dtype),
                                                a.shape[:-2] + (n, n))], -2)
         b = np.concatenate([b, np.zeros(b.shape[:-2] + (n, b.shape[-1]), b.dtype)], -2)
-    return np.matmul(np.linalg.pinv(a), b)
+    try:
+        return np.matmul(np.linalg.pinv(a), b)
+    except np.linalg.LinAlgError:  # no convergence: NaN or inf entries
+        return np.full(a.shape[:-2] + (a.shape[-1], b.shape[-1]), np.nan, a.dtype)
 
 
 def _no_gradient_unless_fast(*args: Any) -> Any:
@@ -984,17 +1013,21 @@ CROSS = Primitive("Cross", lambda a, b: np.cross(a, b),
 
 
 def cross(a: Any, b: Any, name: str | None = None) -> Tensor:
-    """The cross product of 3-vectors in the last axis (batch axes broadcast).
+    """The cross product of 3-vectors in the last axis of two tensors of one shape.
 
     >>> import tapegrad as tf
     >>> tf.linalg.cross([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]).numpy().tolist()
     [0.0, 0.0, 1.0]
     """
     x, y = operands(CROSS, a, b)
+    check_kind(CROSS, x, "fiu")
     sx, sy = np.shape(x._value), np.shape(y._value)
-    if not sx or not sy or sx[-1] != 3 or sy[-1] != 3:
-        raise invalid_argument(f"Arguments to the cross product must have an innermost dimension "
-                               f"of 3, got shapes {list(sx)} and {list(sy)} [Op:Cross] name: ")
+    if sx != sy:
+        raise invalid_argument(f"Both inputs must be of same shape: {_dims(sx)} vs. {_dims(sy)} "
+                               "[Op:Cross] name: ")
+    if not sx or sx[-1] != 3:
+        raise invalid_argument("Cross-products are only defined for 3-element vectors. "
+                               "[Op:Cross] name: ")
     return tape.apply(CROSS, (x, y))
 
 
