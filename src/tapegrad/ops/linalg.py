@@ -702,7 +702,7 @@ class _Decomposition:
 
     def __init__(self, name: str, kernel: Any, *rules: Any) -> None:
         self.kernel = kernel
-        self.parts = [Primitive(name, functools.partial(self._part, k), *([r] if r else []))
+        self.parts = [Primitive(name, functools.partial(self._part, k), r)
                       for k, r in enumerate(rules)]
 
     def _part(self, k: int, x: Any, *params: Any) -> Any:
@@ -905,9 +905,14 @@ def eigvalsh(tensor: Any, name: str | None = None) -> Tensor:
     return eigh(tensor)[0]
 
 
+def _slogdet_rule(xp: Any, g: Any, ans: Any, a: Any) -> Any:
+    return xp.reshape(g, xp.shape(g) + (1, 1)) * xp.matrix_transpose(xp.inv(a))
+
+
 SLOGDET = _Decomposition(
-    "LogMatrixDeterminant", lambda a: tuple(np.linalg.slogdet(a)), None,
-    lambda xp, g, ans, a: xp.reshape(g, xp.shape(g) + (1, 1)) * xp.matrix_transpose(xp.inv(a)))
+    "LogMatrixDeterminant", lambda a: tuple(np.linalg.slogdet(a)),
+    # the sign is flat: connected zeros (of every order), as TensorFlow's gradient gives
+    lambda xp, g, ans, a: _slogdet_rule(xp, g * 0, ans, a), _slogdet_rule)
 
 
 def slogdet(input: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
