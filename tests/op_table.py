@@ -430,10 +430,174 @@ NONDIFFERENTIABLE: list[Op] = [
     Op("reduce_any", tf.reduce_any, np.any, [((2, 3),)], bools, grad=False),
 ]
 
+# ----- linear algebra: decompositions, solves, diagonals -----
+
+def _batched(make: Callable[[np.random.Generator, int, int], np.ndarray]) -> Sampler:
+    """A sampler of (batches of) matrices, each made by ``make(rng, rows, cols)``."""
+    def sample(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+        mats = [make(rng, *shape[-2:]) for _ in range(math.prod(shape[:-2]))]
+        return np.reshape(mats, shape)
+    return sample
+
+
+def _orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
+    return np.linalg.qr(rng.normal(size=(n, n)))[0]
+
+
+# symmetric positive definite, comfortably so
+sym_pd = _batched(lambda rng, m, n: (lambda a: a @ a.T + n * np.eye(n))(rng.normal(size=(n, n))))
+# singular values (or eigenvalues) at least 0.5 apart and away from 0: their gradients exist
+separated = _batched(lambda rng, m, n: _orthogonal(rng, m)[:, :min(m, n)]
+                     @ np.diag(np.linspace(3.0, 1.0, min(m, n)) + rng.uniform(0, 0.1, min(m, n)))
+                     @ _orthogonal(rng, n)[:, :min(m, n)].T)
+sym_separated = _batched(lambda rng, m, n: (lambda q: q @ np.diag(
+    np.linspace(-2.0, 2.0, n) + rng.uniform(0, 0.1, n)) @ q.T)(_orthogonal(rng, n)))
+lower_triangular = _batched(lambda rng, m, n: np.tril(rng.normal(size=(m, n))) + 3 * np.eye(n))
+
+
+def _t(x: np.ndarray) -> np.ndarray:
+    return np.swapaxes(x, -1, -2)
+
+
+def _sym(x: Any) -> Any:
+    """The symmetric part: what a function of a symmetric matrix sees of any perturbation."""
+    return (x + (_t(x) if isinstance(x, np.ndarray) else tf.linalg.matrix_transpose(x))) / 2
+
+
+def _sign_free(x: Any) -> Any:
+    """Each column times its first entry: unchanged when a decomposition flips a column's
+    sign, so finite differences stay meaningful for singular and eigen vectors."""
+    return x * x[..., :1, :]
+
+
+def _band(x: np.ndarray, lower: int, upper: int) -> np.ndarray:
+    i, j = np.indices(x.shape[-2:])
+    keep = ((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper))
+    return np.where(keep, x, 0.0)
+
+
+def _expm(x: np.ndarray) -> np.ndarray:
+    """Taylor series after scaling, then squaring: a reference independent of the Padé one."""
+    s = max(0, int(np.ceil(np.log2(max(np.abs(x).sum(-2).max(), 1e-300)))) + 2)
+    a, term = x / 2 ** s, np.broadcast_to(np.eye(x.shape[-1]), x.shape)
+    out = term.copy()
+    for k in range(1, 30):
+        term = term @ a / k
+        out = out + term
+    for _ in range(s):
+        out = out @ out
+    return out
+
+
+def _svd_ref(x: np.ndarray, full: bool = False) -> list[np.ndarray]:
+    u, s, vh = np.linalg.svd(x, full_matrices=full)
+    return [s, _sign_free(u), _sign_free(_t(vh))]
+
+
+def _eigh_ref(x: np.ndarray) -> list[np.ndarray]:
+    e, v = np.linalg.eigh(x)
+    return [e, _sign_free(v)]
+
+
+def _lstsq_ref(a: np.ndarray, b: np.ndarray, reg: float = 0.0) -> np.ndarray:
+    n = a.shape[-1]
+    return np.linalg.solve(_t(a) @ a + reg * np.eye(n), _t(a) @ b)
+
+
+def _diag_embed(v: np.ndarray, k: int) -> np.ndarray:
+    n = v.shape[-1] + abs(k)
+    return np.stack([np.diag(row, k) for row in v.reshape(-1, v.shape[-1])]).reshape(
+        v.shape[:-1] + (n, n))
+
+
+def _set_diag(x: np.ndarray, d: np.ndarray, k: int) -> np.ndarray:
+    out = x.copy()
+    for index in np.ndindex(*x.shape[:-2]):
+        n = d.shape[-1]
+        rows, cols = np.arange(n) + max(-k, 0), np.arange(n) + max(k, 0)
+        out[index + (rows, cols)] = d[index]
+    return out
+
+
+def _tril_solve(a: np.ndarray, b: np.ndarray, lower: bool = True, adjoint: bool = False
+                ) -> np.ndarray:
+    t = np.tril(a) if lower else np.triu(a)
+    return np.linalg.solve(_t(t) if adjoint else t, b)
+
+
+LINALG_MORE: list[Op] = [
+    Op("cholesky", lambda x: tf.linalg.cholesky(_sym(x)),
+       lambda x: np.linalg.cholesky(_sym(x)), [((3, 3),), ((2, 3, 3),)], sym_pd),
+    Op("cholesky_solve", tf.linalg.cholesky_solve,
+       lambda c, b: np.linalg.solve(np.tril(c) @ _t(np.tril(c)), b), [((3, 3), (3, 2))],
+       (lower_triangular, normal)),
+    Op("logdet", lambda x: tf.linalg.logdet(_sym(x)),
+       lambda x: np.linalg.slogdet(_sym(x))[1], [((3, 3),), ((2, 3, 3),)], sym_pd),
+    Op("slogdet", tf.linalg.slogdet, lambda x: list(np.linalg.slogdet(x)),
+       [((3, 3),), ((2, 3, 3),)], normal),
+    Op("triangular_solve", tf.linalg.triangular_solve, _tril_solve,
+       [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))], (lower_triangular, normal)),
+    Op("triangular_solve(upper, adjoint)",
+       lambda a, b: tf.linalg.triangular_solve(a, b, lower=False, adjoint=True),
+       lambda a, b: _tril_solve(a, b, False, True), [((3, 3), (3, 2))],
+       (lambda rng, s: _t(lower_triangular(rng, s)), normal)),
+    Op("band_part(-1, 0)", lambda x: tf.linalg.band_part(x, -1, 0), lambda x: _band(x, -1, 0),
+       [((3, 4),), ((2, 3, 3),)]),
+    Op("band_part(1, 2)", lambda x: tf.linalg.band_part(x, 1, 2), lambda x: _band(x, 1, 2),
+       [((4, 4),)]),
+    Op("diag_part", tf.linalg.diag_part, lambda x: np.diagonal(x, 0, -2, -1),
+       [((3, 4),), ((2, 3, 3),)]),
+    Op("diag_part(k=1)", lambda x: tf.linalg.diag_part(x, k=1),
+       lambda x: np.diagonal(x, 1, -2, -1), [((3, 3),)]),
+    Op("diag", tf.linalg.diag, lambda v: _diag_embed(v, 0), [((3,),), ((2, 3),)]),
+    Op("diag(k=-1)", lambda v: tf.linalg.diag(v, k=-1), lambda v: _diag_embed(v, -1),
+       [((2,),)]),
+    Op("set_diag", tf.linalg.set_diag, lambda x, d: _set_diag(x, d, 0),
+       [((3, 3), (3,)), ((2, 3, 4), (2, 3))]),
+    Op("set_diag(k=1)", lambda x, d: tf.linalg.set_diag(x, d, k=1),
+       lambda x, d: _set_diag(x, d, 1), [((3, 3), (2,))]),
+    Op("trace", tf.linalg.trace, lambda x: np.trace(x, axis1=-2, axis2=-1),
+       [((3, 3),), ((2, 3, 3),)]),
+    Op("adjoint", tf.linalg.adjoint, _t, [((2, 3),)]),
+    Op("normalize", lambda x: tf.linalg.normalize(x, axis=-1),
+       lambda x: [x / np.linalg.norm(x, axis=-1, keepdims=True),
+                  np.linalg.norm(x, axis=-1, keepdims=True)], [((3,),), ((2, 3),)]),
+    Op("cross", tf.linalg.cross, np.cross, [((3,), (3,)), ((2, 3), (2, 3))]),
+    Op("expm", tf.linalg.expm, _expm, [((3, 3),), ((2, 2, 2),)],
+       lambda rng, s: rng.normal(size=s) * 0.3),
+    Op("expm (scaled and squared)", tf.linalg.expm, _expm, [((3, 3),)],
+       lambda rng, s: rng.normal(size=s) * 2.0),
+    Op("lstsq", tf.linalg.lstsq, _lstsq_ref, [((4, 2), (4, 3)), ((2, 4, 3), (2, 4, 1))]),
+    Op("lstsq(wide)", tf.linalg.lstsq,
+       lambda a, b: _t(a) @ np.linalg.solve(a @ _t(a), b), [((2, 4), (2, 1))]),
+    Op("lstsq(l2_regularizer)", lambda a, b: tf.linalg.lstsq(a, b, l2_regularizer=0.5),
+       lambda a, b: _lstsq_ref(a, b, 0.5), [((4, 3), (4, 2))]),
+    Op("pinv", tf.linalg.pinv, np.linalg.pinv, [((3, 2),), ((2, 4),), ((2, 3, 3),)], separated),
+    Op("qr", tf.linalg.qr, lambda x: list(np.linalg.qr(x)),
+       [((3, 2),), ((3, 3),), ((2, 4),), ((2, 3, 2),)], separated),
+    Op("qr(full_matrices, square)", lambda x: tf.linalg.qr(x, full_matrices=True),
+       lambda x: list(np.linalg.qr(x, mode="complete")), [((3, 3),)], separated),
+    Op("svd (sign-free u, v)", lambda x: [f(t) for f, t in zip(
+        (lambda s: s, _sign_free, _sign_free), tf.linalg.svd(x))], _svd_ref,
+       [((3, 2),), ((2, 3),), ((3, 3),), ((2, 3, 2),)], separated),
+    Op("svd(full_matrices, square)", lambda x: [f(t) for f, t in zip(
+        (lambda s: s, _sign_free, _sign_free), tf.linalg.svd(x, full_matrices=True))],
+       lambda x: _svd_ref(x, True), [((3, 3),)], separated),
+    Op("svd(compute_uv=False)", lambda x: tf.linalg.svd(x, compute_uv=False),
+       lambda x: np.linalg.svd(x, compute_uv=False), [((3, 2),), ((2, 2, 3),)], separated),
+    Op("eigh (sign-free v)", lambda x: (lambda e, v: [e, _sign_free(v)])(*tf.linalg.eigh(x)),
+       _eigh_ref, [((3, 3),), ((2, 3, 3),)], sym_separated),
+    Op("eigvalsh", tf.linalg.eigvalsh, np.linalg.eigvalsh, [((3, 3),)], sym_separated),
+]
+
+
+
 # For Keras's exact gelu.
 KERAS_OPS = [
     Op("erf", tf.math.erf, np.vectorize(math.erf), UNARY_SHAPES),
 ]
 
-OPS: list[Op] = UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE + KERAS_OPS
+
+OPS: list[Op] = (UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE
+                  + LINALG_MORE + KERAS_OPS)
 DIFFERENTIABLE: list[Op] = [op for op in OPS if op.grad]

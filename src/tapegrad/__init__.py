@@ -193,11 +193,13 @@ __all__ = [
     # namespaces and helpers
     "config", "debugging", "errors", "keras", "linalg", "math", "nest", "nn", "optimizers",
     "random", "executing_eagerly", "print",
+    "autodiff",
 ]
 
 # Loaded on first use, so that `import tapegrad` stays cheap: name -> (module, attribute or None).
 _LAZY = {"optimizers": (".optimizers", None), "keras": (".keras", None),
          "test": (".test", None),
+         "autodiff": (".autodiff", None),
          "minimize": (".solvers", "minimize")}  # minimize: the workbench's driver, not a TF name
 
 

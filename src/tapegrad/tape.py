@@ -142,13 +142,18 @@ def record(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
 
     Every op calls this while any tape records, so that a listener can see all of them. A tape
     keeps ops that have gradient rules and a float result, with the input values the op saw: a
-    variable assigned later does not change what its gradient is computed from.
+    variable assigned later does not change what its gradient is computed from. Listeners run
+    after the tapes: ops a listener runs on ``out`` (forward mode's tangents) are recorded.
     """
+    tapes = _state.tapes
+    if tapes and prim.vjps and out._value.dtype.kind in "fc":
+        _record_on(tapes, prim, out, inputs, params)
     for listener in _listeners:
         listener(prim, out, inputs, params)
-    tapes = _state.tapes
-    if not tapes or not prim.vjps or out._value.dtype.kind not in "fc":
-        return
+
+
+def _record_on(tapes: list[GradientTape], prim: Primitive, out: Tensor,
+               inputs: tuple[Tensor, ...], params: tuple[Any, ...]) -> None:
     values = tuple(map(_value_of, inputs))
     for tape in tapes:
         tracked = tape._tracked
