@@ -183,12 +183,17 @@ __all__ = [
     # namespaces and helpers
     "config", "debugging", "errors", "keras", "linalg", "math", "nest", "nn", "optimizers",
     "random", "executing_eagerly", "print",
+    # modules, scopes, checkpoints and input pipelines
+    "Module", "name_scope", "init_scope", "train", "data", "string",
 ]
 
 # Loaded on first use, so that `import tapegrad` stays cheap: name -> (module, attribute or None).
 _LAZY = {"optimizers": (".optimizers", None), "keras": (".keras", None),
          "test": (".test", None),
-         "minimize": (".solvers", "minimize")}  # minimize: the workbench's driver, not a TF name
+         "minimize": (".solvers", "minimize"),  # minimize: the workbench's driver, not a TF name
+         "Module": (".module", "Module"), "name_scope": (".module", "name_scope"),
+         "init_scope": (".module", "init_scope"), "train": (".train", None),
+         "data": (".data", None), "string": (".dtypes", "string")}
 
 
 def __getattr__(name: str) -> Any:

@@ -22,6 +22,7 @@ import builtins
 import math
 import numbers
 import operator
+import threading
 from typing import Any, Iterator, Sequence, Union
 
 import numpy as np
@@ -264,6 +265,13 @@ def is_tensor(x: Any) -> builtins.bool:
 
 # ----- Variables -----
 
+class _NameScope(threading.local):
+    name = ""  # the name scope ``tapegrad.name_scope`` opened on this thread: '' or 'outer/inner/'
+
+
+name_scope_state = _NameScope()
+
+
 class Variable(Tensor):
     """A named, mutable tensor: the parameters that training changes.
 
@@ -290,7 +298,7 @@ class Variable(Tensor):
         else:
             value = to_numpy(initial_value, dtype)
         self._value = value
-        self._name = "Variable:0" if name is None else f"{name}:0"
+        self._name = f"{name_scope_state.name}{'Variable' if name is None else name}:0"
         self._trainable = trainable
         self._declared = TensorShape(np.shape(value) if shape is None else shape)
         if not self._declared.is_compatible_with(np.shape(value)):

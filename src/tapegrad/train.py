@@ -1,0 +1,12 @@
+"""``tf.train``: checkpoints of modules, layers, models and optimizers.
+
+>>> import tapegrad as tf
+>>> tf.train.__all__
+['Checkpoint', 'CheckpointManager', 'latest_checkpoint']
+"""
+
+from __future__ import annotations
+
+from .module import Checkpoint, CheckpointManager, latest_checkpoint
+
+__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint"]
