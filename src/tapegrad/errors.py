@@ -29,9 +29,14 @@ class NotFoundError(OpError):
     """A file or other named thing does not exist: a checkpoint path, for one."""
 
 
+class OutOfRangeError(OpError):
+    """An iterator ran past its end: ``next`` on a finished ``tf.data`` iterator inside a
+    traced function."""
+
+
 def invalid_argument(message: str) -> InvalidArgumentError:
     """The InvalidArgumentError TensorFlow raises from an eager op, with the same text."""
     return InvalidArgumentError(None, None, message)
 
 
-__all__ = ["OpError", "InvalidArgumentError", "NotFoundError"]
+__all__ = ["OpError", "InvalidArgumentError", "NotFoundError", "OutOfRangeError"]
