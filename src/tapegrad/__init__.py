@@ -32,6 +32,7 @@ from .dtypes import (
     int16,
     int32,
     int64,
+    string,
     uint8,
     uint16,
     uint32,
@@ -193,7 +194,7 @@ _LAZY = {"optimizers": (".optimizers", None), "keras": (".keras", None),
          "minimize": (".solvers", "minimize"),  # minimize: the workbench's driver, not a TF name
          "Module": (".module", "Module"), "name_scope": (".module", "name_scope"),
          "init_scope": (".module", "init_scope"), "train": (".train", None),
-         "data": (".data", None), "string": (".dtypes", "string")}
+         "data": (".data", None)}
 
 
 def __getattr__(name: str) -> Any:

@@ -236,7 +236,7 @@ class Reference:
 
 def _value_text(value: Any, for_repr: builtins.bool) -> str:
     """TensorFlow's text for a value: the Python scalar's repr, or NumPy's repr/str of the array."""
-    if np.ndim(value) == 0 and for_repr:
+    if np.ndim(value) == 0 and (for_repr or value.dtype.kind == "S"):  # a string: b'text'
         text = repr(value.item())
     else:
         text = repr(value) if for_repr else str(value)
@@ -434,6 +434,11 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
     elements; NumPy values keep their dtype. With ``dtype`` a NumPy value is cast, but a Python
     float never becomes an integer (TypeError, as in TensorFlow).
     """
+    if isinstance(value, (str, bytes, np.ndarray, np.generic)) and (
+            np.asarray(value).dtype.kind in "USO"):
+        return _strings(value, dtype)
+    if dtype is dtypes.string and not isinstance(value, Tensor):  # numbers are not strings
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
     if isinstance(value, (np.ndarray, np.generic)):
         _check_supported(value.dtype, value)
         if dtype is None:
@@ -444,7 +449,7 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
     if isinstance(value, (list, tuple)) and _holds_tensor(value):
         from .ops.array import stack
         return to_numpy(stack(list(value)), dtype)
-    if value is None or isinstance(value, (str, bytes)) or not (
+    if value is None or not (
             isinstance(value, (numbers.Number, list, tuple)) or hasattr(value, "__array__")):
         if dtype is not None:
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
@@ -457,6 +462,9 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
     except OverflowError as e:
         raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.") \
             from e
+    if array.dtype.kind in "US" or array.dtype == object and array.size and all(
+            isinstance(x, (str, bytes)) for x in array.flat):
+        return _strings(array, dtype)
     if array.dtype == object:
         if any(isinstance(x, int) for x in array.flat):
             raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.")
@@ -482,6 +490,23 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
             array.min() < dtype.min or array.max() > dtype.max):
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     return _scalar_or_array(array.astype(dtype._np))
+
+
+def _strings(value: Any, dtype: DType | None) -> Any:
+    """Strings as TensorFlow keeps them, as bytes (str encoded in UTF-8): a 0-d ``bytes_`` array
+    for one string, or an object array of ``bytes``."""
+    if dtype is not None and dtype is not dtypes.string:
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    array = np.asarray(value)
+    items = [x.encode() if isinstance(x, str) else x for x in array.flat]
+    if not all(isinstance(x, bytes) for x in items):
+        raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
+                         f"({type(value)}) to a Tensor.")
+    if array.ndim == 0:  # a 0-d array, not a NumPy scalar: bytes_[()] would index the bytes
+        return np.array(items[0])
+    strings = np.empty(array.shape, dtype=object)
+    strings.flat[:] = items
+    return strings
 
 
 def _scalar_or_array(array: np.ndarray) -> Any:
