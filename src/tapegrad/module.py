@@ -502,18 +502,62 @@ class Checkpoint:
         """
         if save_path is None:
             return CheckpointLoadStatus([], [], 0)
-        path = os.fspath(save_path)
-        if os.path.isdir(path):
-            latest = latest_checkpoint(path)
-            if latest is None:
-                raise errors.NotFoundError(None, None, f"Failed to find any matching files for "
-                                           f"{path}")
-            path = latest
+        path = _resolve(save_path)
         if "save_counter" in _read_index(path)["variables"]:
             self.save_counter  # noqa: B018 -- made now, so that it is restored too
         return _restore(path, self._roots())
 
     read = restore
+
+
+def _resolve(ckpt_dir_or_file: str | os.PathLike[str]) -> str:
+    """A checkpoint's path: the one given, or a directory's latest."""
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise errors.NotFoundError(None, None, f"Failed to find any matching files for {path}")
+        return latest
+    return path
+
+
+def _names(index: dict[str, Any]) -> dict[str, str]:
+    """TensorFlow's key for each saved value (``model/w/.ATTRIBUTES/VARIABLE_VALUE``), from its
+    shortest path -> the value's key in the ``.npz``."""
+    best: dict[str, str] = {}
+    for path, entry in index["variables"].items():
+        old = best.get(entry["key"])
+        if old is None or (path.count("/"), path) < (old.count("/"), old):
+            best[entry["key"]] = path
+    return {f"{path}/.ATTRIBUTES/VARIABLE_VALUE": key for key, path in best.items()}
+
+
+def list_variables(ckpt_dir_or_file: str | os.PathLike[str]) -> list[tuple[str, list[int]]]:
+    """``(name, shape)`` of each value in a checkpoint (or a directory's latest), sorted by name,
+    with TensorFlow's names (``tf.train.list_variables``).
+
+    >>> import os, tempfile, tapegrad as tf
+    >>> net = tf.Module()
+    >>> net.w = tf.Variable([[1.0, 2.0]])
+    >>> path = tf.train.Checkpoint(model=net).write(os.path.join(tempfile.mkdtemp(), "c"))
+    >>> tf.train.list_variables(path)
+    [('_CHECKPOINTABLE_OBJECT_GRAPH', []), ('model/w/.ATTRIBUTES/VARIABLE_VALUE', [1, 2])]
+    """
+    index = _read_index(_resolve(ckpt_dir_or_file))
+    shapes = {e["key"]: e["shape"] for e in index["variables"].values()}
+    return [("_CHECKPOINTABLE_OBJECT_GRAPH", [])] + sorted(
+        (name, shapes[key]) for name, key in _names(index).items())
+
+
+def load_variable(ckpt_dir_or_file: str | os.PathLike[str], name: str) -> np.ndarray:
+    """The saved value named ``name`` (as ``list_variables`` names it) as a NumPy array
+    (``tf.train.load_variable``)."""
+    path = _resolve(ckpt_dir_or_file)
+    names = _names(_read_index(path))
+    if name not in names:
+        raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint")
+    with np.load(_file(path, "data"), allow_pickle=False) as data:
+        return data[names[name]]
 
 
 # ----- the `checkpoint` state file and CheckpointManager -----
@@ -671,4 +715,4 @@ class CheckpointManager:
 
 
 __all__ = ["Module", "name_scope", "init_scope", "Checkpoint", "CheckpointManager",
-           "CheckpointLoadStatus", "latest_checkpoint"]
+           "CheckpointLoadStatus", "latest_checkpoint", "list_variables", "load_variable"]

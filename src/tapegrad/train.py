@@ -2,11 +2,18 @@
 
 >>> import tapegrad as tf
 >>> tf.train.__all__
-['Checkpoint', 'CheckpointManager', 'latest_checkpoint']
+['Checkpoint', 'CheckpointManager', 'latest_checkpoint', 'list_variables', 'load_variable']
 """
 
 from __future__ import annotations
 
-from .module import Checkpoint, CheckpointManager, latest_checkpoint
+from .module import (
+    Checkpoint,
+    CheckpointManager,
+    latest_checkpoint,
+    list_variables,
+    load_variable,
+)
 
-__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint"]
+__all__ = ["Checkpoint", "CheckpointManager", "latest_checkpoint", "list_variables",
+           "load_variable"]
