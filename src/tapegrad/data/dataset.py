@@ -318,9 +318,8 @@ class _TensorSliceDataset(Dataset):
     def _values(self) -> Iterator[Any]:
         data = self._data
         if not isinstance(data, (tuple, dict)):
-            return iter(data)
-        leaves = _flat(data)
-        return (_pack(data, iter([leaf[i] for leaf in leaves])) for i in range(self._n))
+            return _rows(data)
+        return (_pack(data, iter(row)) for row in zip(*map(_rows, _flat(data))))
 
     def _batches(self, size: int, drop_remainder: bool) -> Iterator[Any]:
         """Batches as views of the data: no copies."""
@@ -333,6 +332,11 @@ class _TensorSliceDataset(Dataset):
 
     def _element_spec(self) -> Any:
         return _map(lambda leaf: TensorSpec(np.shape(leaf)[1:], wrap(leaf).dtype), self._data)
+
+
+def _rows(value: np.ndarray) -> Iterator[Any]:
+    """The rows of an array; a string comes out as a 0-d array, as tensors hold strings."""
+    return map(np.array, value) if value.dtype == object and value.ndim == 1 else iter(value)
 
 
 def _read_only(value: Any) -> Any:
@@ -382,7 +386,8 @@ class _GeneratorDataset(Dataset):
     def _values(self) -> Iterator[Any]:
         for element in self._generator(*self._args):
             element = _normalize(element)
-            values = [np.asarray(v).astype(s.dtype._np, copy=False)[()]
+            values = [v if s.dtype.name == "string" or v.dtype == s.dtype._np
+                      else np.asarray(v).astype(s.dtype._np)[()]
                       for v, s in zip(_flat(element), _flat(self._signature))]
             yield _pack(self._signature, iter(values))
 
@@ -496,8 +501,8 @@ class _UnbatchDataset(_Unary):
             if any(len(leaf) != n for leaf in leaves):
                 raise invalid_argument("Input element must have the same batch size in each "
                                        "component.")
-            for i in range(n):
-                yield _pack(element, iter([leaf[i] for leaf in leaves]))
+            for row in zip(*map(_rows, leaves)):
+                yield _pack(element, iter(row))
 
     def _cardinality(self) -> int:
         n = self._input._cardinality()
