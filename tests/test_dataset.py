@@ -172,6 +172,18 @@ def test_shuffle_buffer_semantics_and_seeds():
         ds.shuffle(0)
 
 
+def test_shuffled_slices_and_batches_follow_the_same_order():
+    rows = Dataset.from_tensor_slices(np.arange(10))
+    for buffer in (1, 4, 10, 50):
+        expected = numbers(Dataset.range(10).shuffle(buffer, seed=5))
+        assert numbers(rows.shuffle(buffer, seed=5)) == expected  # the by-index path
+        batched = numbers(rows.shuffle(buffer, seed=5).batch(3))
+        assert [x for b in batched for x in b] == expected
+    pairs = Dataset.from_tensor_slices((np.arange(10), np.arange(10) * 10)).shuffle(10).batch(4)
+    for a, b in pairs.as_numpy_iterator():
+        assert (b == a * 10).all() and a.flags.writeable  # rows gathered together, one copy
+
+
 def test_full_buffer_shuffle_is_uniform():
     ds = Dataset.range(3).shuffle(3, seed=0)
     firsts = Counter(numbers(ds)[0] for _ in range(3000))

@@ -321,11 +321,14 @@ class _TensorSliceDataset(Dataset):
             return _rows(data)
         return (_pack(data, iter(row)) for row in zip(*map(_rows, _flat(data))))
 
-    def _batches(self, size: int, drop_remainder: bool) -> Iterator[Any]:
-        """Batches as views of the data: no copies."""
+    def _batches(self, order: Any, size: int, drop_remainder: bool) -> Iterator[Any]:
+        """Batches of the rows in ``order``: views of the data for ``range(n)``, else one copy
+        per batch."""
         stop = self._n - self._n % size if drop_remainder else self._n
         for start in range(0, stop, size):
-            yield _map(operator.itemgetter(slice(start, start + size)), self._data)
+            rows = order[start:start + size]
+            yield _map(operator.itemgetter(slice(rows.start, rows.stop) if isinstance(
+                rows, range) else rows), self._data)
 
     def _cardinality(self) -> int:
         return self._n
@@ -454,8 +457,12 @@ class _BatchDataset(_Unary):
         self._drop = bool(drop_remainder)
 
     def _values(self) -> Iterator[Any]:
-        if isinstance(self._input, _TensorSliceDataset):
-            return self._input._batches(self._size, self._drop)
+        source = self._input
+        if isinstance(source, _TensorSliceDataset):
+            return source._batches(range(source._n), self._size, self._drop)
+        if isinstance(source, _ShuffleDataset) and isinstance(source._input,
+                                                               _TensorSliceDataset):
+            return source._input._batches(source._order(), self._size, self._drop)
         return self._stacked()
 
     def _stacked(self) -> Iterator[Any]:
@@ -529,20 +536,53 @@ class _ShuffleDataset(_Unary):
         self._reshuffle = reshuffle_each_iteration
         self._passes = 0
 
-    def _values(self) -> Iterator[Any]:
+    def _rng(self) -> np.random.Generator:
+        """This pass's generator: a new stream for each pass unless told to repeat the order."""
         rng = np.random.default_rng(self._seed + [self._passes])
         if self._reshuffle:
             self._passes += 1
-        elements = self._input._values()
-        buffer = list(itertools.islice(elements, self._buffer))
-        for element in elements:  # take a random one out, put the next one in its place
-            i = int(rng.integers(len(buffer)))
-            yield buffer[i]
-            buffer[i] = element
-        while buffer:
-            i = int(rng.integers(len(buffer)))
-            buffer[i], buffer[-1] = buffer[-1], buffer[i]
-            yield buffer.pop()
+        return rng
+
+    def _order(self) -> np.ndarray:
+        """This pass's order of the rows of a ``from_tensor_slices`` input."""
+        n = self._input._n
+        return np.fromiter(_buffer_shuffle(iter(range(n)), self._buffer, self._rng()),
+                           np.int64, n)
+
+    def _values(self) -> Iterator[Any]:
+        if isinstance(self._input, _TensorSliceDataset):  # rows by index: the same order
+            data = self._input._data
+            return (_pack(data, iter([_row(leaf, i) for leaf in _flat(data)]))
+                    for i in self._order())
+        return _buffer_shuffle(self._input._values(), self._buffer, self._rng())
+
+
+def _buffer_shuffle(elements: Iterator[Any], size: int, rng: np.random.Generator
+                    ) -> Iterator[Any]:
+    """TensorFlow's shuffle buffer: fill it, then emit a random one and put the next in its
+    place; at the end, empty it in random order."""
+    buffer = list(itertools.islice(elements, size))
+    while buffer:
+        draws = rng.random(1024).tolist()  # in blocks: one draw per call costs microseconds
+        for u in draws:
+            i = int(u * len(buffer))
+            element = next(elements, _END)
+            if element is _END:
+                buffer[i], buffer[-1] = buffer[-1], buffer[i]
+                yield buffer.pop()
+                if not buffer:
+                    return
+            else:
+                yield buffer[i]
+                buffer[i] = element
+
+
+_END = object()
+
+
+def _row(leaf: np.ndarray, i: int) -> Any:
+    row = leaf[i]
+    return np.array(row) if isinstance(row, bytes) else row
 
 
 class _RepeatDataset(_Unary):
