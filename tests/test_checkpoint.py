@@ -157,6 +157,15 @@ def test_plain_objects_lists_and_dicts_are_walked(tmp_path):
         tf.train.load_variable(path, "nope")
 
 
+def test_string_and_int_variables(tmp_path):
+    words, count = tf.Variable(["a", "bc"]), tf.Variable(np.int64(7))
+    path = tf.train.Checkpoint(words=words, count=count).write(tmp_path / "c")
+    words.assign(["x", "y"])
+    count.assign(0)
+    tf.train.Checkpoint(words=words, count=count).read(path).assert_consumed()
+    assert words.numpy().tolist() == [b"a", b"bc"] and int(count) == 7
+
+
 def test_errors_for_bad_objects_and_missing_files(tmp_path):
     with pytest.raises(ValueError, match="`Checkpoint` was expecting model to be a trackable"):
         tf.train.Checkpoint(model=3)

@@ -77,6 +77,18 @@ def test_shared_variables_and_cycles_are_listed_once():
     assert m.submodules == (child,)
 
 
+def test_a_subclass_can_hide_attributes_from_the_traversal():
+    class Hiding(tf.Module):
+        _TF_MODULE_IGNORED_PROPERTIES = tf.Module._TF_MODULE_IGNORED_PROPERTIES | {"_cache"}
+
+        def __init__(self):
+            super().__init__()
+            self._cache = [tf.Variable(1.0)]
+            self.kept = tf.Variable(2.0)
+
+    assert [float(v) for v in Hiding().variables] == [2.0]
+
+
 def test_flatten_with_path_and_a_predicate():
     m = Outer()
     paths = dict(m._flatten(predicate=lambda x: isinstance(x, tf.Variable), with_path=True))

@@ -98,9 +98,6 @@ def init_scope() -> Iterator[None]:
 
 _VALID_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CAMEL_BOUNDARY = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
-# Attributes TensorFlow's Module never walks (its checkpoint bookkeeping).
-_IGNORED = frozenset(("_self_unconditional_checkpoint_dependencies",
-                      "_self_unconditional_dependency_names"))
 
 
 def _is_variable(x: Any) -> bool:
@@ -140,6 +137,10 @@ class Module:
     ('scale', np.float32(6.0), (<tapegrad.Variable 'k:0' shape=() dtype=float32, numpy=2.0>,), \
 ['part'])
     """
+
+    # Attributes the traversal skips; a subclass may add its own, as in TensorFlow.
+    _TF_MODULE_IGNORED_PROPERTIES: frozenset[str] = frozenset((
+        "_self_unconditional_checkpoint_dependencies", "_self_unconditional_dependency_names"))
 
     def __init__(self, name: str | None = None) -> None:
         if name is None:
@@ -187,7 +188,7 @@ class Module:
         """The values below this module for which ``predicate`` holds (all, without one), or
         ``(path, value)`` pairs ``with_path``: TensorFlow's traversal, described in the class."""
         return _flatten_module(self, recursive, predicate or (lambda _: True),
-                               attribute_traversal_key, with_path, (), set([id(self)]), [])
+                               attribute_traversal_key, with_path, (), {id(self)}, [])
 
     @classmethod
     def with_name_scope(cls, method: Callable[..., Any]) -> Callable[..., Any]:
@@ -229,7 +230,7 @@ def _flatten_module(module: Module, recursive: bool, predicate: Callable[[Any], 
     submodules = []
     attributes = vars(module)
     for name in sorted(attributes, key=key):
-        if name in _IGNORED:
+        if name in module._TF_MODULE_IGNORED_PROPERTIES:
             continue
         for leaf_path, leaf in _leaves(attributes[name], (name,)):
             if not with_path:
@@ -311,7 +312,8 @@ def _write(prefix: str, roots: dict[str, Any]) -> str:
     paths_of = {id(v): paths for v, paths in found.values()}
     arrays, index = {}, {}
     for k, (v, paths) in enumerate(found.values()):
-        arrays[f"v{k}"] = np.asarray(v._value)
+        value = np.asarray(v._value)
+        arrays[f"v{k}"] = value.astype(bytes) if value.dtype == object else value  # no pickles
         for path in paths:
             index[path] = {"key": f"v{k}", "shape": list(np.shape(v._value)),
                            "dtype": v.dtype.name}
@@ -413,9 +415,9 @@ def _restore(path: str, roots: dict[str, Any]) -> CheckpointLoadStatus:
                 raise ValueError(f"Received incompatible tensor with shape {value.shape} when "
                                  f"attempting to restore variable with shape "
                                  f"{np.shape(v._value)} and name {path_found}.")
-            if value.dtype != v._value.dtype:
-                raise ValueError(f"Received a tensor of dtype {value.dtype} when attempting to "
-                                 f"restore variable with dtype {v.dtype.name} and name "
+            if entry["dtype"] != v.dtype.name:
+                raise ValueError(f"Received a tensor of dtype {entry['dtype']} when attempting "
+                                 f"to restore variable with dtype {v.dtype.name} and name "
                                  f"{path_found}.")
             v.assign(value[()] if value.ndim == 0 else value)
             used.add(entry["key"])

@@ -434,10 +434,10 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
     elements; NumPy values keep their dtype. With ``dtype`` a NumPy value is cast, but a Python
     float never becomes an integer (TypeError, as in TensorFlow).
     """
-    if isinstance(value, (str, bytes, np.ndarray, np.generic)) and (
-            np.asarray(value).dtype.kind in "USO"):
+    if isinstance(value, (str, bytes)) or isinstance(value, (np.ndarray, np.generic)) and (
+            value.dtype.kind in "USO"):
         return _strings(value, dtype)
-    if dtype is dtypes.string and not isinstance(value, Tensor):  # numbers are not strings
+    if dtype is dtypes.string and not isinstance(value, (Tensor, list, tuple)):
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
     if isinstance(value, (np.ndarray, np.generic)):
         _check_supported(value.dtype, value)
@@ -482,7 +482,8 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
             return _scalar_or_array(array.astype(np.int32))
         _check_supported(array.dtype, value)
         return _scalar_or_array(array)
-    if kind in "fc" and (dtype.is_integer or dtype.is_bool) or kind not in "fciub":
+    if kind in "fc" and (dtype.is_integer or dtype.is_bool) or kind not in "fciub" or \
+            dtype is dtypes.string:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if kind == "c" and not dtype.is_complex:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
