@@ -196,6 +196,11 @@ def test_iteration_yields_tensors_and_next_works():
     assert int(next(it)) == 1
     with pytest.raises(StopIteration):
         next(it)
+    it = iter(Dataset.from_tensor_slices(([1.0], [2])))
+    assert it.element_spec[1].dtype == tf.int32
+    assert float(it.get_next()[0]) == 1.0
+    with pytest.raises(tf.errors.OutOfRangeError, match="End of sequence"):
+        it.get_next()
 
 
 def test_from_generator():

@@ -256,10 +256,13 @@ _FOREIGN = frozenset(sys.stdlib_module_names) | {"numpy", "pandas", "scipy", "ma
 
 
 def _walkable(obj: Any) -> bool:
-    """An object whose attributes may hold variables: a Module, a layer, an optimizer, ..."""
+    """An object whose attributes may hold variables: a Module, a layer, an optimizer, ...
+    (not a dataset: its data and cache are no state to save)."""
+    module = type(obj).__module__
     return hasattr(obj, "__dict__") and not isinstance(
         obj, (type, types.ModuleType, types.FunctionType, types.MethodType, functools.partial,
-              Tensor, Function)) and type(obj).__module__.split(".")[0] not in _FOREIGN
+              Tensor, Function)) and module.split(".")[0] not in _FOREIGN and \
+        not module.startswith("tapegrad.data.")
 
 
 def _trackable(obj: Any) -> bool:

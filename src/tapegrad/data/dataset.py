@@ -284,10 +284,10 @@ class Dataset:
             raise TypeError("The dataset length is unknown.")
         return n
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> OwnedIterator:
         if tape._listeners:  # a trace records: read the elements through ops it replays
-            return _traced_elements(self)
-        return map(_tensors, self._values())
+            return OwnedIterator(_traced_elements(self), self)
+        return OwnedIterator(map(_tensors, self._values()), self)
 
     def as_numpy_iterator(self) -> Iterator[Any]:
         """The elements as NumPy values (NumPy scalars for scalars), without tensors."""
@@ -295,6 +295,37 @@ class Dataset:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} element_spec={self.element_spec}>"
+
+
+class OwnedIterator:
+    """What ``iter(dataset)`` returns: ``next(it)`` or ``it.get_next()`` give the next element.
+
+    >>> import tapegrad as tf
+    >>> it = iter(tf.data.Dataset.range(3))
+    >>> int(next(it)), int(it.get_next()), it.element_spec
+    (0, 1, TensorSpec(shape=(), dtype=tapegrad.int64, name=None))
+    """
+
+    def __init__(self, elements: Iterator[Any], dataset: Dataset) -> None:
+        self._elements = elements
+        self._dataset = dataset
+
+    @property
+    def element_spec(self) -> Any:
+        return self._dataset.element_spec
+
+    def __iter__(self) -> OwnedIterator:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._elements)
+
+    def get_next(self) -> Any:
+        """The next element; OutOfRangeError after the last one."""
+        element = next(self._elements, _END)
+        if element is _END:
+            raise OutOfRangeError(None, None, "End of sequence [Op:IteratorGetNext]")
+        return element
 
 
 # ----- sources -----
