@@ -108,6 +108,12 @@ def test_shape_and_dtype_mismatches_name_the_variable(tmp_path):
                        r"when attempting to restore variable with shape \(2, 4\) and name "
                        r"model/layers/0\."):
         tf.train.Checkpoint(model=Net(4)).restore(path)
+    target = Net(3)
+    target.layers[0].assign(tf.zeros([2, 3]))
+    target.steps = tf.Variable([0, 0])  # walked after `layers`
+    with pytest.raises(ValueError, match=r"shape \(\) .* shape \(2,\) and name model/steps"):
+        tf.train.Checkpoint(model=target).restore(path)
+    assert not target.layers[0].numpy().any()  # all checked first: nothing was restored
     wrong = Net(3)
     wrong.steps = tf.Variable(0.0, trainable=False)
     with pytest.raises(ValueError, match="dtype int32 .* dtype float32 and name model/steps"):

@@ -405,7 +405,7 @@ def _restore(path: str, roots: dict[str, Any]) -> CheckpointLoadStatus:
     if rebuilt:
         found, _ = _graph(roots)
     used: set[str] = set()
-    unmatched = []
+    unmatched, updates = [], []
     with np.load(_file(path, "data"), allow_pickle=False) as data:
         for v, paths in found.values():
             path_found = next((p for p in paths if p in saved), None)
@@ -422,12 +422,15 @@ def _restore(path: str, roots: dict[str, Any]) -> CheckpointLoadStatus:
                 raise ValueError(f"Received a tensor of dtype {entry['dtype']} when attempting "
                                  f"to restore variable with dtype {v.dtype.name} and name "
                                  f"{path_found}.")
-            v.assign(value[()] if value.ndim == 0 else value)
+            updates.append((v, value[()] if value.ndim == 0 else value))
             used.add(entry["key"])
-    unused = sorted(p for p, e in saved.items() if e["key"] not in used)
-    unused = [p for p in unused if not any(saved[q]["key"] == saved[p]["key"] and q < p
-                                           for q in unused)]  # one path per unused value
-    return CheckpointLoadStatus(unused, unmatched, len(used))
+    for v, value in updates:  # all checked first: a mismatch changes nothing
+        v.assign(value)
+    unused: dict[str, str] = {}  # one path (the first in sorted order) per value not restored
+    for p in sorted(saved):
+        if saved[p]["key"] not in used:
+            unused.setdefault(saved[p]["key"], p)
+    return CheckpointLoadStatus(sorted(unused.values()), unmatched, len(used))
 
 
 class Checkpoint:
