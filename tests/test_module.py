@@ -207,3 +207,15 @@ def test_same_names_and_order_as_tensorflow():
                 [float(v.numpy()) for v in m.non_trainable_variables])
 
     assert build(tf) == build(real)
+
+
+def test_modules_checkpoints_and_datasets_load_on_first_use():
+    import subprocess
+    import sys
+    code = ("import sys, tapegrad as tf; lazy = ('tapegrad.module', 'tapegrad.train', "
+            "'tapegrad.data'); print([m in sys.modules for m in lazy], tf.Module.__module__, "
+            "type(tf.data.Dataset.range(1)).__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, check=True)
+    assert out.stdout.split() == ["[False,", "False,", "False]", "tapegrad.module",
+                                  "tapegrad.data.dataset"]
