@@ -32,6 +32,7 @@ from .dtypes import (
     int16,
     int32,
     int64,
+    string,
     uint8,
     uint16,
     uint32,
@@ -194,13 +195,18 @@ __all__ = [
     "config", "debugging", "errors", "keras", "linalg", "math", "nest", "nn", "optimizers",
     "random", "executing_eagerly", "print",
     "autodiff",
+    # modules, scopes, checkpoints and input pipelines
+    "Module", "name_scope", "init_scope", "train", "data", "string",
 ]
 
 # Loaded on first use, so that `import tapegrad` stays cheap: name -> (module, attribute or None).
 _LAZY = {"optimizers": (".optimizers", None), "keras": (".keras", None),
          "test": (".test", None),
          "autodiff": (".autodiff", None),
-         "minimize": (".solvers", "minimize")}  # minimize: the workbench's driver, not a TF name
+         "minimize": (".solvers", "minimize"),  # minimize: the workbench's driver, not a TF name
+         "Module": (".module", "Module"), "name_scope": (".module", "name_scope"),
+         "init_scope": (".module", "init_scope"), "train": (".train", None),
+         "data": (".data", None)}
 
 
 def __getattr__(name: str) -> Any:

@@ -18,9 +18,9 @@ class DType:
 
     __slots__ = ("_np", "name", "_op_name")
 
-    def __init__(self, np_dtype: np.dtype, op_name: str) -> None:
+    def __init__(self, np_dtype: np.dtype, op_name: str, name: str | None = None) -> None:
         self._np = np_dtype
-        self.name = np_dtype.name
+        self.name = name or np_dtype.name
         self._op_name = op_name  # the name TensorFlow's op errors use: float, double, half
 
     @property
@@ -113,12 +113,27 @@ uint64 = DType(np.dtype(np.uint64), "uint64")
 bool = DType(np.dtype(np.bool_), "bool")
 complex64 = DType(np.dtype(np.complex64), "complex64")
 complex128 = DType(np.dtype(np.complex128), "complex128")
+# Strings are bytes: a 0-d ``bytes_`` array for a scalar, an object array of ``bytes`` otherwise.
+string = DType(np.dtype(object), "string", "string")
 half, double = float16, float64
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-        bool, complex64, complex128)
-# NumPy dtype -> DType; a tensor's dtype is one dict lookup.
-BY_NUMPY: dict[np.dtype, DType] = {d._np: d for d in _ALL}
+        bool, complex64, complex128, string)
+
+
+class _ByNumpy(dict):
+    """NumPy dtype -> DType; a tensor's dtype is one dict lookup (``|S5``: a string scalar)."""
+
+    def __missing__(self, np_dtype: np.dtype) -> DType:
+        if np_dtype.kind == "S":
+            return string
+        raise KeyError(np_dtype)
+
+    def __contains__(self, np_dtype: object) -> builtins.bool:
+        return dict.__contains__(self, np_dtype) or getattr(np_dtype, "kind", None) == "S"
+
+
+BY_NUMPY: dict[np.dtype, DType] = _ByNumpy({d._np: d for d in _ALL})
 _BY_NAME: dict[str, DType] = {d.name: d for d in _ALL} | {"half": float16, "double": float64,
                                                            "float": float32}
 _BY_PYTHON = {float: float32, int: int32, builtins.bool: bool, complex: complex128}
@@ -160,4 +175,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["DType", "as_dtype", "float16", "float32", "float64", "half", "double", "int8", "int16",
            "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool", "complex64",
-           "complex128"]
+           "complex128", "string"]

@@ -25,9 +25,18 @@ class InvalidArgumentError(OpError):
     """An op received an argument it cannot use: wrong dtype, incompatible shapes, ..."""
 
 
+class NotFoundError(OpError):
+    """A file or other named thing does not exist: a checkpoint path, for one."""
+
+
+class OutOfRangeError(OpError):
+    """An iterator ran past its end: ``next`` on a finished ``tf.data`` iterator inside a
+    traced function."""
+
+
 def invalid_argument(message: str) -> InvalidArgumentError:
     """The InvalidArgumentError TensorFlow raises from an eager op, with the same text."""
     return InvalidArgumentError(None, None, message)
 
 
-__all__ = ["OpError", "InvalidArgumentError"]
+__all__ = ["OpError", "InvalidArgumentError", "NotFoundError", "OutOfRangeError"]

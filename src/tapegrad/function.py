@@ -112,6 +112,7 @@ class TensorSpec:
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
 
 
+
 # ----- recording a trace -----
 
 _recorders: list[_Recorder] = []  # the traces running now, on any thread

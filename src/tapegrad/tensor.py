@@ -22,6 +22,7 @@ import builtins
 import math
 import numbers
 import operator
+import threading
 from typing import Any, Iterator, Sequence, Union
 
 import numpy as np
@@ -272,7 +273,7 @@ def concrete(t: Tensor) -> Any:
 
 def _value_text(value: Any, for_repr: builtins.bool) -> str:
     """TensorFlow's text for a value: the Python scalar's repr, or NumPy's repr/str of the array."""
-    if np.ndim(value) == 0 and for_repr:
+    if np.ndim(value) == 0 and (for_repr or value.dtype.kind == "S"):  # a string: b'text'
         text = repr(value.item())
     else:
         text = repr(value) if for_repr else str(value)
@@ -301,6 +302,13 @@ def is_tensor(x: Any) -> builtins.bool:
 
 # ----- Variables -----
 
+class _NameScope(threading.local):
+    name = ""  # the name scope ``tapegrad.name_scope`` opened on this thread: '' or 'outer/inner/'
+
+
+name_scope_state = _NameScope()
+
+
 class Variable(Tensor):
     """A named, mutable tensor: the parameters that training changes.
 
@@ -327,7 +335,7 @@ class Variable(Tensor):
         else:
             value = to_numpy(initial_value, dtype)
         self._value = value
-        self._name = "Variable:0" if name is None else f"{name}:0"
+        self._name = f"{name_scope_state.name}{'Variable' if name is None else name}:0"
         self._trainable = trainable
         self._declared = TensorShape(np.shape(value) if shape is None else shape)
         if not self._declared.is_compatible_with(np.shape(value)):
@@ -472,6 +480,11 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
     elements; NumPy values keep their dtype. With ``dtype`` a NumPy value is cast, but a Python
     float never becomes an integer (TypeError, as in TensorFlow).
     """
+    if isinstance(value, (str, bytes)) or isinstance(value, (np.ndarray, np.generic)) and (
+            value.dtype.kind in "USO"):
+        return _strings(value, dtype)
+    if dtype is dtypes.string and not isinstance(value, (Tensor, list, tuple)):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
     if isinstance(value, (np.ndarray, np.generic)):
         _check_supported(value.dtype, value)
         if dtype is None:
@@ -482,7 +495,7 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
     if isinstance(value, (list, tuple)) and _holds_tensor(value):
         from .ops.array import stack
         return to_numpy(stack(list(value)), dtype)
-    if value is None or isinstance(value, (str, bytes)) or not (
+    if value is None or not (
             isinstance(value, (numbers.Number, list, tuple)) or hasattr(value, "__array__")):
         if dtype is not None:
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
@@ -495,6 +508,9 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
     except OverflowError as e:
         raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.") \
             from e
+    if array.dtype.kind in "US" or array.dtype == object and array.size and all(
+            isinstance(x, (str, bytes)) for x in array.flat):
+        return _strings(array, dtype)
     if array.dtype == object:
         if any(isinstance(x, int) for x in array.flat):
             raise ValueError("Can't convert Python sequence with out-of-range integer to Tensor.")
@@ -512,7 +528,8 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
             return _scalar_or_array(array.astype(np.int32))
         _check_supported(array.dtype, value)
         return _scalar_or_array(array)
-    if kind in "fc" and (dtype.is_integer or dtype.is_bool) or kind not in "fciub":
+    if kind in "fc" and (dtype.is_integer or dtype.is_bool) or kind not in "fciub" or \
+            dtype is dtypes.string:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if kind == "c" and not dtype.is_complex:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
@@ -520,6 +537,23 @@ def to_numpy(value: Any, dtype: DType | None) -> Any:
             array.min() < dtype.min or array.max() > dtype.max):
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     return _scalar_or_array(array.astype(dtype._np))
+
+
+def _strings(value: Any, dtype: DType | None) -> Any:
+    """Strings as TensorFlow keeps them, as bytes (str encoded in UTF-8): a 0-d ``bytes_`` array
+    for one string, or an object array of ``bytes``."""
+    if dtype is not None and dtype is not dtypes.string:
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    array = np.asarray(value)
+    items = [x.encode() if isinstance(x, str) else x for x in array.flat]
+    if not all(isinstance(x, bytes) for x in items):
+        raise ValueError(f"Attempt to convert a value ({value!r}) with an unsupported type "
+                         f"({type(value)}) to a Tensor.")
+    if array.ndim == 0:  # a 0-d array, not a NumPy scalar: bytes_[()] would index the bytes
+        return np.array(items[0])
+    strings = np.empty(array.shape, dtype=object)
+    strings.flat[:] = items
+    return strings
 
 
 def _scalar_or_array(array: np.ndarray) -> Any:

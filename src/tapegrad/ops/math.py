@@ -28,7 +28,7 @@ from ..tensor import Tensor, Variable, convert_to_tensor, to_numpy, wrap
 FLOAT, SIGNED, NUMBER, BOOL = "fc", "fci", "fciu", "b"
 _KIND_NAMES = {"f": "half, float, double", "c": "complex64, complex128",
                "i": "int8, int16, int32, int64", "u": "uint8, uint16, uint32, uint64",
-               "b": "bool"}
+               "b": "bool", "S": "string", "O": "string"}
 
 
 def check_kind(prim: Primitive, x: Tensor, kinds: str) -> None:
@@ -58,7 +58,7 @@ def operands(prim: Primitive, x: Any, y: Any, hint: bool = False) -> tuple[Tenso
     else:
         x = convert_to_tensor(x)
         y = _coerce(y, x, hint)
-    if x._value.dtype != y._value.dtype:
+    if x._value.dtype != y._value.dtype and x.dtype is not y.dtype:  # y.dtype: |S3 is string
         if prim is DIV:  # TensorFlow's truediv checks the dtypes itself, before the op
             raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != "
                             f"{y.dtype!r}.")
@@ -344,8 +344,8 @@ def log_sigmoid(x: Any, name: str | None = None) -> Tensor:
 
 # ----- comparisons and logic (no gradients) -----
 
-EQUAL = Primitive("Equal", operator.eq)
-NOT_EQUAL = Primitive("NotEqual", operator.ne)
+EQUAL = Primitive("Equal", np.equal)  # np.equal: also for strings (bytes == bytes is a bool)
+NOT_EQUAL = Primitive("NotEqual", np.not_equal)
 LESS = Primitive("Less", operator.lt)
 LESS_EQUAL = Primitive("LessEqual", operator.le)
 GREATER = Primitive("Greater", operator.gt)
@@ -360,10 +360,13 @@ def _compare(prim: Primitive, doc: str) -> Callable[..., Tensor]:
     return binary(prim, kinds="fciub", doc=doc)
 
 
-equal = _compare(EQUAL, "x == y, elementwise, as bools.\n\n>>> import tapegrad as tf\n"
-                 ">>> tf.equal([1, 2], 2).numpy().tolist()\n[False, True]\n")
-not_equal = _compare(NOT_EQUAL, "x != y, elementwise.\n\n>>> import tapegrad as tf\n"
-                     ">>> tf.not_equal([1, 2], 2).numpy().tolist()\n[True, False]\n")
+# Equality also compares strings (kinds S and O); the order comparisons take numbers only.
+equal = binary(EQUAL, "fciubSO", doc="x == y, elementwise, as bools.\n\n"
+               ">>> import tapegrad as tf\n"
+               ">>> tf.equal([1, 2], 2).numpy().tolist()\n[False, True]\n")
+not_equal = binary(NOT_EQUAL, "fciubSO", doc="x != y, elementwise.\n\n"
+                   ">>> import tapegrad as tf\n"
+                   ">>> tf.not_equal([1, 2], 2).numpy().tolist()\n[True, False]\n")
 less = _compare(LESS, "x < y, elementwise.\n\n>>> import tapegrad as tf\n"
                 ">>> tf.less([1, 2], 2).numpy().tolist()\n[True, False]\n")
 less_equal = _compare(LESS_EQUAL, "x <= y, elementwise.\n\n>>> import tapegrad as tf\n"
