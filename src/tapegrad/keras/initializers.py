@@ -295,3 +295,8 @@ def get(identifier: Any) -> Initializer | None:
     elif callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+
+
+# Keras's other names for two of them (not in __all__: one object, one entry)
+IdentityInitializer = Identity
+OrthogonalInitializer = Orthogonal

@@ -21,7 +21,25 @@ from ..ops import reduce as reduce_ops
 from ..tensor import Tensor, convert_to_tensor
 from . import backend, losses
 from .backend import KerasVariable
-from .losses import same_rank
+from .losses import (  # Keras exposes the loss functions as metrics too
+    KLD,
+    MAE,
+    MAPE,
+    MSE,
+    MSLE,
+    hinge,
+    huber,
+    kld,
+    kullback_leibler_divergence,
+    logcosh,
+    mae,
+    mape,
+    mse,
+    msle,
+    poisson,
+    same_rank,
+    squared_hinge,
+)
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "MeanSquaredError",
            "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
@@ -31,7 +49,9 @@ __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "MeanSquaredError",
            "SparseCategoricalCrossentropy", "Hinge", "KLDivergence", "Poisson", "LogCoshError",
            "Precision", "Recall", "AUC", "accuracy", "binary_accuracy", "categorical_accuracy",
            "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-           "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize"]
+           "sparse_top_k_categorical_accuracy", "get", "serialize", "deserialize", "KLD", "MAE",
+           "MAPE", "MSE", "MSLE", "hinge", "huber", "kld", "kullback_leibler_divergence",
+           "logcosh", "mae", "mape", "mse", "msle", "poisson", "squared_hinge"]
 
 
 class Metric:

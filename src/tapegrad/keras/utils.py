@@ -19,7 +19,8 @@ from .backend import clear_session, set_random_seed
 __all__ = ["Progbar", "set_random_seed", "to_categorical", "normalize", "clear_session",
            "register_keras_serializable", "get_custom_objects", "custom_object_scope",
            "serialize_keras_object", "deserialize_keras_object", "pack_x_y_sample_weight",
-           "unpack_x_y_sample_weight", "get_registered_name", "get_registered_object"]
+           "unpack_x_y_sample_weight", "get_registered_name", "get_registered_object",
+           "CustomObjectScope"]
 
 
 def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
@@ -188,3 +189,5 @@ from .saving import (  # noqa: E402  (saving imports this module's siblings)
     register_keras_serializable,
     serialize_keras_object,
 )
+
+CustomObjectScope = custom_object_scope
