@@ -1,13 +1,46 @@
-"""``tapegrad.config``: TensorFlow's switch between traced and eager functions.
+"""``tapegrad.config``: TensorFlow's switch between traced and eager functions, and its device
+lists (tapegrad runs on one device: the CPU, through NumPy).
 
 >>> import tapegrad as tf
 >>> tf.config.run_functions_eagerly(True)
 >>> tf.config.functions_run_eagerly()
 True
 >>> tf.config.run_functions_eagerly(False)
+>>> tf.config.list_physical_devices("GPU")
+[]
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class PhysicalDevice(NamedTuple):
+    """A device tapegrad can run on, as TensorFlow lists it."""
+
+    name: str
+    device_type: str
+
+
+class LogicalDevice(NamedTuple):
+    """A device as ops see it, as TensorFlow lists it."""
+
+    name: str
+    device_type: str
+
+
+def list_physical_devices(device_type: str | None = None) -> list[PhysicalDevice]:
+    """The CPU, where ``device_type`` is None or ``"CPU"``; no other kind (no GPU or TPU)."""
+    if device_type not in (None, "CPU"):
+        return []
+    return [PhysicalDevice("/physical_device:CPU:0", "CPU")]
+
+
+def list_logical_devices(device_type: str | None = None) -> list[LogicalDevice]:
+    """The CPU, where ``device_type`` is None or ``"CPU"``; no other kind."""
+    if device_type not in (None, "CPU"):
+        return []
+    return [LogicalDevice("/device:CPU:0", "CPU")]
 
 _run_eagerly = False
 
@@ -27,4 +60,5 @@ def functions_run_eagerly() -> bool:
     return _run_eagerly
 
 
-__all__ = ["run_functions_eagerly", "functions_run_eagerly"]
+__all__ = ["run_functions_eagerly", "functions_run_eagerly", "list_physical_devices",
+           "list_logical_devices", "PhysicalDevice", "LogicalDevice"]
