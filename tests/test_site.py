@@ -71,7 +71,17 @@ API_PAGES = {"tapegrad": "tapegrad", "tapegrad.math": "math", "tapegrad.linalg":
              "tapegrad.debugging": "utilities", "tapegrad.errors": "utilities",
              "tapegrad.nest": "utilities", "tapegrad.test": "test",
              "tapegrad.models": "workbench", "tapegrad.plot": "workbench",
-             "tapegrad.datasets": "workbench", "tapegrad.tapegraph": "workbench"}
+             "tapegrad.datasets": "workbench", "tapegrad.tapegraph": "workbench",
+             "tapegrad.autodiff": "autodiff", "tapegrad.train": "train",
+             "tapegrad.data": "data", "tapegrad.data.experimental": "data",
+             "tapegrad.keras.layers": "keras-layers", "tapegrad.keras.activations": "keras-layers",
+             "tapegrad.keras.initializers": "keras-layers",
+             "tapegrad.keras.regularizers": "keras-layers",
+             "tapegrad.keras.constraints": "keras-layers",
+             "tapegrad.keras.models": "keras-models", "tapegrad.keras.callbacks": "keras-models",
+             "tapegrad.keras.saving": "keras-models", "tapegrad.keras.utils": "keras-models",
+             "tapegrad.keras.backend": "keras-models", "tapegrad.keras.losses": "keras-losses",
+             "tapegrad.keras.metrics": "keras-losses"}
 CONTAINERS = ["tapegrad.keras"]  # namespaces of namespaces: no page of their own
 
 
