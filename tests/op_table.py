@@ -430,5 +430,66 @@ NONDIFFERENTIABLE: list[Op] = [
     Op("reduce_any", tf.reduce_any, np.any, [((2, 3),)], bools, grad=False),
 ]
 
-OPS: list[Op] = UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE
+def _scatter_nd(indices: list[list[int]], updates: np.ndarray, shape: Shape) -> np.ndarray:
+    out = np.zeros(shape, updates.dtype)
+    np.add.at(out, tuple(np.moveaxis(np.array(indices), -1, 0)), updates)
+    return out
+
+
+def _scatter_update(x: np.ndarray, indices: list[list[int]], u: np.ndarray) -> np.ndarray:
+    out = x.copy()
+    out[tuple(np.moveaxis(np.array(indices), -1, 0))] = u
+    return out
+
+
+ARRAYS_MORE: list[Op] = [
+    Op("gather_nd", lambda x: tf.gather_nd(x, [[1, 0], [0, 2], [1, 0]]),
+       lambda x: x[[1, 0, 1], [0, 2, 0]], [((2, 3),), ((2, 3, 2),)]),
+    Op("gather_nd(batch_dims=1)", lambda x: tf.gather_nd(x, [[2], [0]], batch_dims=1),
+       lambda x: x[[0, 1], [2, 0]], [((2, 3, 2),)]),
+    Op("scatter_nd", lambda u: tf.scatter_nd([[1], [3], [1]], u, [4, 2]),
+       lambda u: _scatter_nd([[1], [3], [1]], u, (4, 2)), [((3, 2),)]),
+    Op("tensor_scatter_nd_update", lambda x, u: tf.tensor_scatter_nd_update(x, [[2], [0]], u),
+       lambda x, u: _scatter_update(x, [[2], [0]], u), [((3, 2), (2, 2))]),
+    Op("tensor_scatter_nd_add", lambda x, u: tf.tensor_scatter_nd_add(x, [[0, 1], [0, 1]], u),
+       lambda x, u: x + _scatter_nd([[0, 1], [0, 1]], u, x.shape), [((2, 3), (2,))]),
+    Op("tensor_scatter_nd_sub", lambda x, u: tf.tensor_scatter_nd_sub(x, [[1]], u),
+       lambda x, u: x - _scatter_nd([[1]], u, x.shape), [((2, 3), (1, 3))]),
+    Op("tensor_scatter_nd_max", lambda x, u: tf.tensor_scatter_nd_max(x, [[1], [2]], u),
+       lambda x, u: np.maximum(x, _scatter_update(np.full_like(x, -np.inf), [[1], [2]], u)),
+       [((4,), (2,))], spread),
+    Op("tensor_scatter_nd_min", lambda x, u: tf.tensor_scatter_nd_min(x, [[0], [3]], u),
+       lambda x, u: np.minimum(x, _scatter_update(np.full_like(x, np.inf), [[0], [3]], u)),
+       [((4,), (2,))], spread),
+    Op("slice", lambda x: tf.slice(x, [1, 0], [1, -1]), lambda x: x[1:2, 0:], [((2, 3),)]),
+    Op("strided_slice", lambda x: tf.strided_slice(x, [0, 3, 0], [2, 0, 1], [1, -2, 1],
+                                                   end_mask=2, shrink_axis_mask=4),
+       lambda x: x[0:2, 3::-2, 0], CUBE),
+    Op("strided_slice ellipsis new_axis", lambda x: tf.strided_slice(
+        x, [0, 0, 1], [0, 0, 3], ellipsis_mask=1, new_axis_mask=2),
+       lambda x: x[..., None, 1:3], CUBE),
+    Op("repeat", lambda x: tf.repeat(x, [1, 0, 2], axis=1), lambda x: np.repeat(x, [1, 0, 2], 1),
+       [((2, 3),)]),
+    Op("repeat flat", lambda x: tf.repeat(x, 2), lambda x: np.repeat(x, 2), [((2, 3),)]),
+    Op("roll", lambda x: tf.roll(x, [1, -1, 2], [0, 1, 1]), lambda x: np.roll(x, (1, 1), (0, 1)),
+       [((2, 3),)]),
+    Op("reverse_sequence", lambda x: tf.reverse_sequence(x, [2, 4], seq_axis=1, batch_axis=0),
+       lambda x: np.stack([np.r_[x[0, 1::-1], x[0, 2:]], x[1, ::-1]]), [((2, 4),), ((2, 4, 2),)]),
+    Op("meshgrid", lambda x, y: tf.meshgrid(x, y), lambda x, y: np.meshgrid(x, y),
+       [((2,), (3,))]),
+    Op("meshgrid ij", lambda x, y, z: tf.meshgrid(x, y, z, indexing="ij"),
+       lambda x, y, z: np.meshgrid(x, y, z, indexing="ij"), [((2,), (3,), (1,))]),
+    Op("sequence_mask", lambda x: tf.sequence_mask(tf.cast(x, tf.int32), 4),
+       lambda x: np.arange(4) < x.astype(np.int32)[..., None], [((3,),), ((2, 2),)],
+       lambda rng, s: rng.integers(0, 5, s).astype(np.float64), grad=False),
+    Op("searchsorted", lambda s, v: tf.searchsorted(s, v, side="right"),
+       lambda s, v: np.stack([np.searchsorted(a, b, "right") for a, b in zip(s, v)]),
+       [((2, 4), (2, 3))], (lambda rng, s: np.sort(rng.normal(size=s), -1), normal), grad=False),
+    Op("unique", lambda x: tf.unique(tf.cast(x, tf.int32)).y,
+       lambda x: np.array(list(dict.fromkeys(x.astype(np.int32).tolist())), np.int32), [((6,),)],
+       lambda rng, s: rng.integers(0, 4, s).astype(np.float64), grad=False),
+]
+
+OPS: list[Op] = UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE + \
+    ARRAYS_MORE
 DIFFERENTIABLE: list[Op] = [op for op in OPS if op.grad]

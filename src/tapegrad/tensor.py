@@ -371,6 +371,84 @@ class Variable(Tensor):
             listener(root, mode, given if isinstance(given, Tensor) else operand)
         return _UnreadVariable(root) if read_value else None
 
+    # -- writing part of the value (TensorFlow's scatter methods); the tape sees them as it
+    # sees assign: later reads see the new value, and no gradient flows to what was written --
+    def _scatter(self, key: Any, updates: Any, ufunc: Any) -> Variable:
+        value = np.array(self._value, copy=True)
+        updates = self._converted(updates)
+        try:
+            if ufunc is None:
+                value[key] = updates
+            else:
+                ufunc.at(value, key, updates)
+        except (IndexError, ValueError) as e:
+            raise invalid_argument(f"{e} [Op:ResourceScatterUpdate]") from None
+        return self._set(value, True, "assign", value, value)
+
+    def _sparse(self, sparse_delta: Any, ufunc: Any) -> Variable:
+        if not (hasattr(sparse_delta, "indices") and hasattr(sparse_delta, "values")):
+            raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta}")
+        indices = np.asarray(convert_to_tensor(sparse_delta.indices)._value)
+        return self._scatter(indices, sparse_delta.values, ufunc)
+
+    def scatter_update(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                       name: str | None = None) -> Variable:
+        """Rows ``sparse_delta.indices`` replaced by ``sparse_delta.values`` (IndexedSlices)."""
+        return self._sparse(sparse_delta, None)
+
+    def scatter_add(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """``sparse_delta.values`` added to rows ``sparse_delta.indices`` (repeats add up)."""
+        return self._sparse(sparse_delta, np.add)
+
+    def scatter_sub(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """``sparse_delta.values`` subtracted from rows ``sparse_delta.indices``."""
+        return self._sparse(sparse_delta, np.subtract)
+
+    def scatter_mul(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """Rows ``sparse_delta.indices`` multiplied by ``sparse_delta.values``."""
+        return self._sparse(sparse_delta, np.multiply)
+
+    def scatter_div(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """Rows ``sparse_delta.indices`` divided by ``sparse_delta.values``."""
+        return self._sparse(sparse_delta, np.divide)
+
+    def scatter_max(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """Rows ``sparse_delta.indices`` raised to at least ``sparse_delta.values``."""
+        return self._sparse(sparse_delta, np.maximum)
+
+    def scatter_min(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """Rows ``sparse_delta.indices`` lowered to at most ``sparse_delta.values``."""
+        return self._sparse(sparse_delta, np.minimum)
+
+    def _nd(self, indices: Any, updates: Any, ufunc: Any) -> Variable:
+        idx = np.asarray(convert_to_tensor(indices)._value)
+        return self._scatter(tuple(np.moveaxis(idx, -1, 0)), updates, ufunc)
+
+    def scatter_nd_update(self, indices: Any, updates: Any, name: str | None = None
+                          ) -> Variable:
+        """Entries at n-d ``indices`` replaced by ``updates``, as ``tensor_scatter_nd_update``.
+
+        >>> import tapegrad as tf
+        >>> v = tf.Variable([1.0, 2.0, 3.0])
+        >>> v.scatter_nd_update([[0], [2]], [9.0, 8.0]).numpy().tolist()
+        [9.0, 2.0, 8.0]
+        """
+        return self._nd(indices, updates, None)
+
+    def scatter_nd_add(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """``updates`` added at n-d ``indices``."""
+        return self._nd(indices, updates, np.add)
+
+    def scatter_nd_sub(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """``updates`` subtracted at n-d ``indices``."""
+        return self._nd(indices, updates, np.subtract)
+
     def _store(self, value: Any) -> None:
         """Replace the value without checks or listeners: for kernels that own the update
         (an optimizer step), which the trace compiler replays as one op."""
@@ -401,6 +479,38 @@ class _UnreadVariable(Variable):
     @property
     def name(self) -> str:
         return "UnreadVariable"
+
+
+class VariableSlice(Tensor):
+    """What indexing a Variable returns: the sliced values, whose ``assign`` writes them back
+    into the variable (``v[1:3].assign(...)``), as in TensorFlow.
+
+    >>> import tapegrad as tf
+    >>> v = tf.Variable([1.0, 2.0, 3.0])
+    >>> v[1:].assign([5.0, 6.0]).numpy().tolist()
+    [1.0, 5.0, 6.0]
+    """
+
+    __slots__ = ("_variable", "_key")
+
+    def __init__(self, variable: Variable, key: Any, value: Any) -> None:
+        self._variable = base_variable(variable)
+        self._key = key
+        self._value = value
+
+    def assign(self, value: Any, use_locking: builtins.bool = False, name: str | None = None,
+               read_value: builtins.bool = True) -> Variable | None:
+        """Write ``value`` (of the slice's shape) into the variable; returns the variable."""
+        variable = self._variable
+        update = variable._converted(value)
+        if np.shape(update) != np.shape(self._value):
+            raise invalid_argument(f"sliced l-value shape {list(np.shape(self._value))} does "
+                                   f"not match r-value shape {list(np.shape(update))}. "
+                                   "Automatic broadcasting not yet implemented. "
+                                   "[Op:ResourceStridedSliceAssign]")
+        whole = np.array(variable._value, copy=True)
+        whole[self._key] = update
+        return variable._set(whole, read_value, "assign", whole, whole)
 
 
 def base_variable(v: Variable) -> Variable:

@@ -23,7 +23,18 @@ from .. import tape
 from ..dtypes import DType, as_dtype, float32
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, as_ints, as_shape, convert_to_tensor, new_shape, to_numpy, wrap
+from ..tensor import (
+    Tensor,
+    Variable,
+    VariableSlice,
+    as_int,
+    as_ints,
+    as_shape,
+    convert_to_tensor,
+    new_shape,
+    to_numpy,
+    wrap,
+)
 from .math import identity, operands
 
 
@@ -407,9 +418,15 @@ def getitem(tensor: Tensor, key: Any) -> Tensor:
                                        "[Op:StridedSlice] name: strided_slice/")
             axis += 1
     try:
-        return tape.apply(GETITEM, (tensor,), (key,))
+        if not isinstance(tensor, Variable):
+            return tape.apply(GETITEM, (tensor,), (key,))
+        # a variable's slice is a tensor that can also be assigned to, as in TensorFlow
+        out = VariableSlice(tensor, key, tensor._value[key])
     except IndexError as e:
         raise invalid_argument(f"{e} [Op:StridedSlice] name: strided_slice/") from None
+    if tape.recording:
+        tape.record(GETITEM, out, (tensor,), (key,))
+    return out
 
 
 Tensor.__getitem__ = getitem
