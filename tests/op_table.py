@@ -490,6 +490,119 @@ ARRAYS_MORE: list[Op] = [
        lambda rng, s: rng.integers(0, 4, s).astype(np.float64), grad=False),
 ]
 
+def _segments(ids: list[int], n: int, reduce: Callable[..., Any], empty: float,
+              x: np.ndarray) -> np.ndarray:
+    return np.stack([reduce(x[np.array(ids) == i], axis=0) if i in ids
+                     else np.full(x.shape[1:], empty) for i in range(n)])
+
+
+def _cumulative(fn: Callable[..., Any], x: np.ndarray, axis: int, exclusive: bool,
+                reverse: bool, start: float) -> np.ndarray:
+    if reverse:
+        x = np.flip(x, axis)
+    out = fn.accumulate(x, axis=axis)
+    if exclusive:
+        out = np.concatenate([np.full_like(np.take(out, [0], axis), start),
+                              np.delete(out, -1, axis)], axis)
+    return np.flip(out, axis) if reverse else out
+
+
+_erf, _erfc, _lgamma = (np.vectorize(f) for f in (math.erf, math.erfc, math.lgamma))
+_IDS = [0, 0, 2, 2, 2]
+
+MATH_MORE: list[Op] = [
+    Op("erf", tf.math.erf, _erf, UNARY_SHAPES),
+    Op("erfc", tf.math.erfc, _erfc, UNARY_SHAPES),
+    Op("erfinv", tf.math.erfinv, None, UNARY_SHAPES, unit, tags=("scipy:erfinv",)),
+    Op("lgamma", tf.math.lgamma, _lgamma, UNARY_SHAPES, positive),
+    Op("lgamma negative", tf.math.lgamma, _lgamma, [((4,),)],
+       lambda rng, s: -rng.uniform(0.1, 0.9, s) - rng.integers(0, 3, s)),
+    Op("digamma", tf.math.digamma, None, UNARY_SHAPES, positive, tags=("scipy:digamma",)),
+    Op("digamma negative", tf.math.digamma, None, [((4,),)],
+       lambda rng, s: -rng.uniform(0.2, 0.8, s) - rng.integers(0, 3, s), tags=("scipy:digamma",)),
+    Op("polygamma(1)", lambda x: tf.math.polygamma(1.0, x), None, UNARY_SHAPES, positive,
+       tags=("scipy:polygamma1",)),
+    Op("zeta(3, q)", lambda q: tf.math.zeta(tf.constant(3.0, q.dtype), q), None, UNARY_SHAPES,
+       positive, tags=("scipy:zeta3",)),
+    Op("acosh", tf.math.acosh, np.arccosh, UNARY_SHAPES, lambda rng, s: rng.uniform(1.2, 3, s)),
+    Op("asinh", tf.math.asinh, np.arcsinh, UNARY_SHAPES),
+    Op("atanh", tf.math.atanh, np.arctanh, UNARY_SHAPES, unit),
+    Op("xlogy", tf.math.xlogy, lambda x, y: x * np.log(y), BINARY_SHAPES, (normal, positive)),
+    Op("xlog1py", tf.math.xlog1py, lambda x, y: x * np.log1p(y), BINARY_SHAPES,
+       (normal, positive)),
+    Op("xdivy", tf.math.xdivy, lambda x, y: x / y, BINARY_SHAPES, (normal, away_from_zero)),
+    Op("divide_no_nan", tf.math.divide_no_nan, lambda x, y: x / y, BINARY_SHAPES,
+       (normal, away_from_zero)),
+    Op("multiply_no_nan", tf.math.multiply_no_nan, np.multiply, BINARY_SHAPES),
+    Op("reciprocal_no_nan", tf.math.reciprocal_no_nan, lambda x: 1 / x, UNARY_SHAPES,
+       away_from_zero),
+    Op("cumprod", lambda x: tf.math.cumprod(x, axis=1),
+       lambda x: _cumulative(np.multiply, x, 1, False, False, 1), [((2, 3),)], away_from_zero),
+    Op("cumprod exclusive reverse", lambda x: tf.math.cumprod(x, 0, True, True),
+       lambda x: _cumulative(np.multiply, x, 0, True, True, 1), [((3, 2),)], away_from_zero),
+    Op("cumulative_logsumexp", lambda x: tf.math.cumulative_logsumexp(x, axis=1),
+       lambda x: _cumulative(np.logaddexp, x, 1, False, False, -np.inf), [((2, 3),)]),
+    Op("cumulative_logsumexp exclusive reverse",
+       lambda x: tf.math.cumulative_logsumexp(x, 0, exclusive=True, reverse=True)[:-1],
+       lambda x: _cumulative(np.logaddexp, x, 0, True, True, -np.inf)[:-1], [((3, 2),)]),
+    Op("add_n", lambda x, y, z: tf.math.add_n([x, y, z]), lambda x, y, z: x + y + z,
+       [((2, 3),) * 3]),
+    Op("polyval", lambda a, x: tf.math.polyval([a, 2.0, a], x), lambda a, x: a * x * x + 2 * x + a,
+       [((), (3,)), ((3,), (3,))]),
+    Op("segment_sum", lambda x: tf.math.segment_sum(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.sum, 0, x), [((5,),), ((5, 2),)]),
+    Op("segment_mean", lambda x: tf.math.segment_mean(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.mean, 0, x), [((5, 2),)]),
+    Op("segment_max", lambda x: tf.math.segment_max(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.max, 0, x), [((5, 2),)], spread),
+    Op("segment_min", lambda x: tf.math.segment_min(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.min, 0, x), [((5,),)], spread),
+    Op("segment_prod", lambda x: tf.math.segment_prod(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.prod, 1, x), [((5,),), ((5, 2),)]),
+    Op("unsorted_segment_sum", lambda x: tf.math.unsorted_segment_sum(x, [[1, 0], [-1, 1]], 3),
+       lambda x: np.stack([x[0, 1], x[0, 0] + x[1, 1], np.zeros_like(x[0, 0])]),
+       [((2, 2),), ((2, 2, 3),)]),
+    Op("unsorted_segment_mean", lambda x: tf.math.unsorted_segment_mean(x, [2, 0, 2], 3),
+       lambda x: np.stack([x[1], np.zeros_like(x[0]), (x[0] + x[2]) / 2]), [((3, 2),)]),
+    Op("unsorted_segment_sqrt_n", lambda x: tf.math.unsorted_segment_sqrt_n(x, [1, 1, 0], 2),
+       lambda x: np.stack([x[2], (x[0] + x[1]) / np.sqrt(2)]), [((3,),)]),
+    Op("unsorted_segment_max", lambda x: tf.math.unsorted_segment_max(x, [1, 0, 1, 1], 2),
+       lambda x: np.stack([x[1], np.max(x[[0, 2, 3]], 0)]), [((4, 2),)], spread),
+    Op("unsorted_segment_min", lambda x: tf.math.unsorted_segment_min(x, [1, 0, 1, 1], 2),
+       lambda x: np.stack([x[1], np.min(x[[0, 2, 3]], 0)]), [((4,),)], spread),
+    Op("unsorted_segment_prod", lambda x: tf.math.unsorted_segment_prod(x, [1, 0, 1], 2),
+       lambda x: np.stack([x[1], x[0] * x[2]]), [((3,),), ((3, 2),)], with_a_zero),
+    Op("top_k values", lambda x: tf.math.top_k(x, 2).values, lambda x: -np.sort(-x, -1)[..., :2],
+       [((4,),), ((2, 3),)], spread),
+    Op("rint", tf.math.rint, np.rint, UNARY_SHAPES, grad=False),
+    Op("count_nonzero", lambda x: tf.math.count_nonzero(x, axis=0),
+       lambda x: np.count_nonzero(x, axis=0).astype(np.int64), [((3, 2),)], with_a_zero,
+       grad=False),
+    Op("top_k indices", lambda x: tf.math.top_k(x, 2).indices,
+       lambda x: np.argsort(-x, -1)[..., :2].astype(np.int32), [((2, 3),)], spread, grad=False),
+    Op("in_top_k", lambda x: tf.math.in_top_k([0, 2], x, 2),
+       lambda x: np.array([np.sum(x[0] > x[0, 0]) < 2, np.sum(x[1] > x[1, 2]) < 2]),
+       [((2, 3),)], spread, grad=False),
+    Op("is_non_decreasing", tf.math.is_non_decreasing, lambda x: np.all(np.diff(x) >= 0),
+       [((4,),)], grad=False),
+]
+
+
+def _scipy_refs(ops: list[Op]) -> list[Op]:
+    """The entries whose reference is a SciPy special function: kept when SciPy is there."""
+    try:
+        from scipy import special
+    except ImportError:
+        return [op for op in ops if op.ref is not None]
+    refs = {"scipy:erfinv": special.erfinv, "scipy:digamma": special.digamma,
+            "scipy:polygamma1": lambda x: special.polygamma(1, x),
+            "scipy:zeta3": lambda q: special.zeta(3.0, q)}
+    return [op if op.ref is not None else
+            Op(**{**op.__dict__, "ref": refs[op.tags[0]]}) for op in ops]
+
+
+MATH_MORE = _scipy_refs(MATH_MORE)
+
 OPS: list[Op] = UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE + \
-    ARRAYS_MORE
+    ARRAYS_MORE + MATH_MORE
 DIFFERENTIABLE: list[Op] = [op for op in OPS if op.grad]

@@ -145,6 +145,7 @@ from .ops.reduce import (
     reduce_prod,
     reduce_sum,
 )
+from .ops.special import acosh, add_n, asinh, atanh
 from .tape import GradientTape, UnconnectedGradients, custom_gradient
 from .tensor import Tensor, TensorShape, Variable, constant, convert_to_tensor, is_tensor
 
@@ -198,7 +199,7 @@ __all__ = [
     "gather_nd", "meshgrid", "repeat", "reverse_sequence", "roll", "scatter_nd", "searchsorted",
     "sequence_mask", "slice", "strided_slice", "tensor_scatter_nd_add", "tensor_scatter_nd_max",
     "tensor_scatter_nd_min", "tensor_scatter_nd_sub", "tensor_scatter_nd_update", "unique",
-    "unique_with_counts",
+    "unique_with_counts", "acosh", "add_n", "asinh", "atanh",
     # linear algebra and clipping
     "clip_by_global_norm", "clip_by_norm", "einsum", "matmul", "norm", "tensordot",
     # the workbench (not in TensorFlow)

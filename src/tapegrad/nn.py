@@ -26,8 +26,11 @@ from .ops.nn import (
                      sparse_softmax_cross_entropy_with_logits,
                      swish,
 )
+from .ops.segment import in_top_k, top_k
+from .ops.special import zero_fraction
 
 __all__ = ["bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax",
            "moments", "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits",
            "silu", "softmax", "softmax_cross_entropy_with_logits", "softplus", "softsign",
-           "sparse_softmax_cross_entropy_with_logits", "swish", "tanh"]
+           "sparse_softmax_cross_entropy_with_logits", "swish", "tanh",
+           "in_top_k", "top_k", "zero_fraction"]
