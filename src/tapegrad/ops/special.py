@@ -386,7 +386,7 @@ def cumulative_logsumexp(x: Any, axis: int = 0, exclusive: bool = False, reverse
     """Running log(sum(exp(x))) along ``axis``, without overflow.
 
     >>> import tapegrad as tf
-    >>> tf.math.cumulative_logsumexp([0.0, 0.0]).numpy().round(4).tolist()
+    >>> [round(v, 4) for v in tf.math.cumulative_logsumexp([0.0, 0.0]).numpy().tolist()]
     [0.0, 0.6931]
     """
     x = _tensor(x)
