@@ -603,6 +603,80 @@ def _scipy_refs(ops: list[Op]) -> list[Op]:
 
 MATH_MORE = _scipy_refs(MATH_MORE)
 
+def _conv2d(x: np.ndarray, w: np.ndarray, stride: int, pads: Sequence[Shape]) -> np.ndarray:
+    """A direct loop convolution, the reference for tf.nn.conv2d (NHWC)."""
+    x = np.pad(x, [(0, 0), *pads, (0, 0)])
+    kh, kw = w.shape[:2]
+    oh, ow = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    out = np.zeros((x.shape[0], oh, ow, w.shape[3]))
+    for i in range(oh):
+        for j in range(ow):
+            window = x[:, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[:, i, j] = np.tensordot(window, w, axes=3)
+    return out
+
+
+def _conv2d_transpose(g: np.ndarray, w: np.ndarray, shape: Shape, stride: int) -> np.ndarray:
+    """Each input pixel spreads its filter-weighted copy into the output (VALID)."""
+    out = np.zeros(shape)
+    kh, kw = w.shape[:2]
+    for i in range(g.shape[1]):
+        for j in range(g.shape[2]):
+            out[:, i * stride:i * stride + kh, j * stride:j * stride + kw] += np.einsum(
+                "no,abco->nabc", g[:, i, j], w)
+    return out
+
+
+def _pool(x: np.ndarray, k: int, stride: int, reduce: Callable[..., Any]) -> np.ndarray:
+    oh, ow = (x.shape[1] - k) // stride + 1, (x.shape[2] - k) // stride + 1
+    return np.stack([np.stack([reduce(x[:, i * stride:i * stride + k, j * stride:j * stride + k],
+                                      axis=(1, 2)) for j in range(ow)], 1) for i in range(oh)], 1)
+
+
+NN_MORE: list[Op] = [
+    Op("gelu", tf.nn.gelu, lambda x: x * (1 + _erf(x / np.sqrt(2))) / 2, UNARY_SHAPES),
+    Op("gelu approximate", lambda x: tf.nn.gelu(x, approximate=True),
+       lambda x: x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))) / 2,
+       UNARY_SHAPES),
+    Op("crelu", tf.nn.crelu, lambda x: np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], -1),
+       [((2, 3),)], away_from_zero),
+    Op("log_poisson_loss", lambda z, c: tf.nn.log_poisson_loss(z, c, compute_full_loss=True),
+       lambda z, c: np.exp(c) - z * c + np.where(
+           z > 1, z * np.log(z) - z + 0.5 * np.log(2 * np.pi * z), 0),
+       [((4,), (4,))], (lambda rng, s: rng.uniform(0, 3, s), normal)),
+    Op("weighted_cross_entropy_with_logits",
+       lambda z, x: tf.nn.weighted_cross_entropy_with_logits(z, x, 3.0),
+       lambda z, x: -3 * z * np.log(_sigmoid(x)) - (1 - z) * np.log(1 - _sigmoid(x)),
+       [((2, 3), (2, 3))], (lambda rng, s: rng.uniform(0, 1, s), normal)),
+    Op("batch_normalization", lambda x, m, v, b, s: tf.nn.batch_normalization(x, m, v, b, s, 1e-3),
+       lambda x, m, v, b, s: (x - m) / np.sqrt(v + 1e-3) * s + b,
+       [((2, 3), (3,), (3,), (3,), (3,))], (normal, normal, positive, normal, normal)),
+    Op("embedding_lookup", lambda p: tf.nn.embedding_lookup(p, [[2, 0], [2, 2]]),
+       lambda p: p[[[2, 0], [2, 2]]], [((3, 2),)]),
+    Op("embedding_lookup max_norm", lambda p: tf.nn.embedding_lookup(p, [1, 0], max_norm=1.0),
+       lambda p: p[[1, 0]] * np.minimum(1, 1 / np.linalg.norm(p[[1, 0]], axis=1, keepdims=True)),
+       [((2, 3),)], lambda rng, s: np.array([[0.2, 0.1, -0.3], [1.0, 2.0, -1.5]])),
+    Op("compute_average_loss", lambda x, w: tf.nn.compute_average_loss(x, w),
+       lambda x, w: np.sum(x * w) / x.shape[0], [((4,), (4,))]),
+    Op("conv2d VALID", lambda x, w: tf.nn.conv2d(x, w, 1, "VALID"),
+       lambda x, w: _conv2d(x, w, 1, [(0, 0), (0, 0)]), [((2, 4, 5, 2), (3, 2, 2, 3))]),
+    Op("conv2d SAME stride 2", lambda x, w: tf.nn.conv2d(x, w, 2, "SAME"),
+       lambda x, w: _conv2d(x, w, 2, [(1, 1), (0, 1)]), [((1, 5, 5, 2), (3, 2, 2, 2))]),
+    Op("conv1d", lambda x, w: tf.nn.conv1d(x, w, 1, "SAME"),
+       lambda x, w: _conv2d(x[:, None], w[None], 1, [(0, 0), (1, 1)])[:, 0],
+       [((2, 5, 2), (3, 2, 3))]),
+    Op("conv2d_transpose", lambda g, w: tf.nn.conv2d_transpose(g, w, [1, 5, 5, 2], 2, "VALID"),
+       lambda g, w: _conv2d_transpose(g, w, (1, 5, 5, 2), 2), [((1, 2, 2, 3), (3, 3, 2, 3))]),
+    Op("max_pool2d", lambda x: tf.nn.max_pool2d(x, 2, 2, "VALID"),
+       lambda x: _pool(x, 2, 2, np.max), [((2, 4, 5, 3),)], spread),
+    Op("avg_pool2d", lambda x: tf.nn.avg_pool2d(x, 2, 1, "VALID"),
+       lambda x: _pool(x, 2, 1, np.mean), [((1, 3, 4, 2),)]),
+    Op("avg_pool2d SAME", lambda x: tf.nn.avg_pool2d(x, 3, 2, "SAME"),
+       lambda x: _pool(np.pad(x, [(0, 0), (0, 1), (0, 1), (0, 0)]), 3, 2, np.sum)
+       / _pool(np.pad(np.ones_like(x), [(0, 0), (0, 1), (0, 1), (0, 0)]), 3, 2, np.sum),
+       [((1, 4, 4, 2),)]),
+]
+
 OPS: list[Op] = UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE + \
-    ARRAYS_MORE + MATH_MORE
+    ARRAYS_MORE + MATH_MORE + NN_MORE
 DIFFERENTIABLE: list[Op] = [op for op in OPS if op.grad]
