@@ -312,7 +312,7 @@ def stateless_uniform(shape: Any, seed: Any, minval: Any = 0, maxval: Any = None
 
     >>> import tapegrad as tf
     >>> tf.random.stateless_uniform([2], seed=[1, 2], maxval=10, dtype=tf.int32).dtype
-    tf.int32
+    tapegrad.int32
     """
     d = as_dtype(dtype)
     shape = new_shape(shape, "StatelessRandomUniformV2")
@@ -369,7 +369,7 @@ def stateless_poisson(shape: Any, seed: Any, lam: Any, dtype: DType | str = "int
 
     >>> import tapegrad as tf
     >>> tf.random.stateless_poisson([2], seed=[1, 2], lam=[1.0, 2.0]).dtype
-    tf.int32
+    tapegrad.int32
     """
     rate = convert_to_tensor(lam)._value
     return _stateless("poisson", new_shape(shape, "StatelessRandomPoisson"),
@@ -382,7 +382,7 @@ def stateless_binomial(shape: Any, seed: Any, counts: Any, probs: Any,
 
     >>> import tapegrad as tf
     >>> tf.random.stateless_binomial([2], [1, 2], counts=[5.0, 10.0], probs=0.5).dtype
-    tf.int32
+    tapegrad.int32
     """
     return _stateless("binomial", new_shape(shape, "StatelessRandomBinomial"),
                       as_dtype(output_dtype)._np, seed, convert_to_tensor(counts)._value,
