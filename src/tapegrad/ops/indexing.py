@@ -285,6 +285,9 @@ def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_
         elif new_axis_mask >> i & 1:
             key.append(None)
         elif shrink_axis_mask >> i & 1:
+            if s != 1:
+                raise invalid_argument("only stride 1 allowed on non-range indexing. "
+                                       "[Op:StridedSlice]")
             key.append(b)
         else:
             key.append(builtins.slice(None if begin_mask >> i & 1 else b,

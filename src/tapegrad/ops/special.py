@@ -180,7 +180,9 @@ def digamma(x: Any, name: str | None = None) -> Tensor:
     >>> round(float(tf.math.digamma(1.0)), 6)
     -0.577216
     """
-    return polygamma(0, x)
+    t = _tensor(x)
+    check_kind(POLYGAMMA, t, "f")
+    return tape.apply(POLYGAMMA, (t,), (np.int64(0),))
 
 
 def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
@@ -190,9 +192,9 @@ def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
     >>> round(float(tf.math.polygamma(1.0, 1.0)), 6)  # pi**2 / 6
     1.644934
     """
-    t = _tensor(x)
+    order, t = operands(POLYGAMMA, a, x)  # one dtype, by TensorFlow's rules
     check_kind(POLYGAMMA, t, "f")
-    order = np.asarray(_tensor(a)._value)
+    order = order._value
     if np.any(order < 0) or np.any(order != np.floor(order)):
         raise invalid_argument(f"polygamma needs non-negative integer orders, got "
                                f"{order.tolist()} [Op:Polygamma]")
