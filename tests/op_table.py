@@ -574,6 +574,10 @@ MATH_MORE: list[Op] = [
        lambda x: np.stack([x[1], x[0] * x[2]]), [((3,),), ((3, 2),)], with_a_zero),
     Op("top_k values", lambda x: tf.math.top_k(x, 2).values, lambda x: -np.sort(-x, -1)[..., :2],
        [((4,),), ((2, 3),)], spread),
+    Op("ndtri", tf.math.ndtri, None, UNARY_SHAPES, lambda rng, s: rng.uniform(0.1, 0.9, s),
+       tags=("scipy:ndtri",)),
+    Op("lbeta", tf.math.lbeta, lambda x: np.sum(_lgamma(x), -1) - _lgamma(np.sum(x, -1)),
+       [((3,),), ((2, 3),)], positive),
     Op("rint", tf.math.rint, np.rint, UNARY_SHAPES, grad=False),
     Op("count_nonzero", lambda x: tf.math.count_nonzero(x, axis=0),
        lambda x: np.count_nonzero(x, axis=0).astype(np.int64), [((3, 2),)], with_a_zero,
@@ -596,7 +600,7 @@ def _scipy_refs(ops: list[Op]) -> list[Op]:
         return [op for op in ops if op.ref is not None]
     refs = {"scipy:erfinv": special.erfinv, "scipy:digamma": special.digamma,
             "scipy:polygamma1": lambda x: special.polygamma(1, x),
-            "scipy:zeta3": lambda q: special.zeta(3.0, q)}
+            "scipy:zeta3": lambda q: special.zeta(3.0, q), "scipy:ndtri": special.ndtri}
     return [op if op.ref is not None else
             Op(**{**op.__dict__, "ref": refs[op.tags[0]]}) for op in ops]
 
@@ -662,6 +666,10 @@ NN_MORE: list[Op] = [
        lambda x, w: _conv2d(x, w, 1, [(0, 0), (0, 0)]), [((2, 4, 5, 2), (3, 2, 2, 3))]),
     Op("conv2d SAME stride 2", lambda x, w: tf.nn.conv2d(x, w, 2, "SAME"),
        lambda x, w: _conv2d(x, w, 2, [(1, 1), (0, 1)]), [((1, 5, 5, 2), (3, 2, 2, 2))]),
+    Op("depthwise_conv2d", lambda x, w: tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "VALID"),
+       lambda x, w: np.concatenate([_conv2d(x[..., c:c + 1], w[:, :, c:c + 1], 1,
+                                            [(0, 0), (0, 0)]) for c in range(2)], -1),
+       [((1, 4, 3, 2), (2, 2, 2, 3))]),
     Op("conv1d", lambda x, w: tf.nn.conv1d(x, w, 1, "SAME"),
        lambda x, w: _conv2d(x[:, None], w[None], 1, [(0, 0), (1, 1)])[:, 0],
        [((2, 5, 2), (3, 2, 3))]),

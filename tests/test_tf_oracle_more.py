@@ -99,6 +99,9 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "conv2d_transpose": lambda m: _grad(
         m, lambda x, w: m.nn.conv2d_transpose(x, w, [2, 9, 11, 3], 2, "SAME"), X[:, :, :, :1]
         .repeat(4, -1), W),
+    "depthwise and separable": lambda m: _grad(m, lambda x, w, p: m.nn.separable_conv2d(
+        x, w, p, [1, 2, 2, 1], "SAME"), X, W[:, :, :, :2], W[:1, :1, :2].reshape(1, 1, 6, 1)),
+    "ndtri lbeta": lambda m: [m.math.ndtri(P / 4), m.math.lbeta(M + 2)],
     "max_pool2d": lambda m: _grad(m, lambda x: m.nn.max_pool2d(x, 3, 2, "SAME"), X),
     "avg_pool2d": lambda m: _grad(m, lambda x: m.nn.avg_pool2d(x, [2, 3], [1, 2], "SAME"), X),
     "activations": lambda m: _grad(m, lambda x: m.nn.gelu(x) + m.nn.gelu(x, approximate=True)
@@ -164,12 +167,12 @@ MINE = {
              "unsorted_segment_mean", "unsorted_segment_max", "unsorted_segment_min",
              "unsorted_segment_prod", "unsorted_segment_sqrt_n", "bincount", "count_nonzero",
              "top_k", "in_top_k", "polyval", "add_n", "confusion_matrix", "is_non_decreasing",
-             "is_strictly_increasing", "rint", "zero_fraction"],
+             "is_strictly_increasing", "rint", "zero_fraction", "ndtri", "lbeta"],
     "nn": ["gelu", "crelu", "log_poisson_loss", "weighted_cross_entropy_with_logits",
            "batch_normalization", "embedding_lookup", "compute_average_loss",
            "scale_regularization_loss", "top_k", "in_top_k", "zero_fraction", "conv1d",
            "conv2d", "conv2d_transpose", "convolution", "max_pool", "max_pool1d", "max_pool2d",
-           "avg_pool", "avg_pool1d", "avg_pool2d"],
+           "avg_pool", "avg_pool1d", "avg_pool2d", "depthwise_conv2d", "separable_conv2d"],
     "random": ["categorical", "gamma", "poisson", "stateless_normal", "stateless_uniform",
                "stateless_truncated_normal", "stateless_categorical", "stateless_gamma",
                "stateless_poisson", "stateless_binomial", "Generator", "split", "fold_in",

@@ -108,8 +108,10 @@ from .ops.special import (
                        erfinv,
                        is_non_decreasing,
                        is_strictly_increasing,
+                       lbeta,
                        lgamma,
                        multiply_no_nan,
+                       ndtri,
                        polygamma,
                        polyval,
                        reciprocal_no_nan,
@@ -139,4 +141,4 @@ __all__ = ["abs", "acos", "add", "argmax", "argmin", "asin", "atan", "atan2", "c
            "segment_min", "segment_prod", "segment_sum", "top_k", "unsorted_segment_max",
            "unsorted_segment_mean", "unsorted_segment_min", "unsorted_segment_prod",
            "unsorted_segment_sqrt_n", "unsorted_segment_sum", "xdivy", "xlog1py", "xlogy",
-           "zero_fraction", "zeta"]
+           "zero_fraction", "zeta", "lbeta", "ndtri"]

@@ -13,9 +13,11 @@ from .ops.conv import (
                      conv2d,
                      conv2d_transpose,
                      convolution,
+                     depthwise_conv2d,
                      max_pool,
                      max_pool1d,
                      max_pool2d,
+                     separable_conv2d,
 )
 from .ops.math import sigmoid, softplus, tanh
 from .ops.nn import (
@@ -59,4 +61,5 @@ __all__ = ["bias_add", "dropout", "elu", "l2_loss", "l2_normalize", "leaky_relu"
            "avg_pool", "avg_pool1d", "avg_pool2d", "batch_normalization", "compute_average_loss",
            "conv1d", "conv2d", "conv2d_transpose", "convolution", "crelu", "embedding_lookup",
            "gelu", "log_poisson_loss", "max_pool", "max_pool1d", "max_pool2d",
-           "scale_regularization_loss", "weighted_cross_entropy_with_logits"]
+           "scale_regularization_loss", "weighted_cross_entropy_with_logits",
+           "depthwise_conv2d", "separable_conv2d"]

@@ -229,6 +229,41 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
     return reshape(out, shape[:axis] + shape[axis + 1:])
 
 
+def depthwise_conv2d(input: Any, filter: Any, strides: Any, padding: Any,
+                     data_format: str | None = None, dilations: Any = None,
+                     name: str | None = None) -> Tensor:
+    """Each input channel convolved with its own ``channel_multiplier`` filters: ``filter`` is
+    [KH, KW, C, M] and the output has C * M channels (channel c's m-th at c * M + m).
+
+    >>> import tapegrad as tf
+    >>> tf.nn.depthwise_conv2d(tf.ones((1, 4, 4, 3)), tf.ones((2, 2, 3, 2)), [1, 1, 1, 1],
+    ...                        "VALID").shape
+    TensorShape([1, 3, 3, 6])
+    """
+    x, w = operands(CONV, _tensor(input), filter)
+    if w._value.ndim != 4:
+        raise ValueError(f"depthwise filter must be 4-D [KH, KW, C, M], got shape {w.shape}")
+    kh, kw, c, m = np.shape(w._value)
+    # one convolution with a block-diagonal filter: channel c feeds outputs c * M ... c * M + M-1
+    eye = wrap(np.eye(c, dtype=w._value.dtype).reshape(1, 1, c, c, 1))
+    full = reshape(reshape(w, (kh, kw, c, 1, m)) * eye, (kh, kw, c, c * m))
+    return conv2d(x, full, strides, padding, data_format or "NHWC", dilations)
+
+
+def separable_conv2d(input: Any, depthwise_filter: Any, pointwise_filter: Any, strides: Any,
+                     padding: Any, data_format: str | None = None, dilations: Any = None,
+                     name: str | None = None) -> Tensor:
+    """depthwise_conv2d, then a 1x1 convolution with ``pointwise_filter`` [1, 1, C * M, O].
+
+    >>> import tapegrad as tf
+    >>> tf.nn.separable_conv2d(tf.ones((1, 4, 4, 3)), tf.ones((2, 2, 3, 2)),
+    ...                        tf.ones((1, 1, 6, 5)), [1, 1, 1, 1], "VALID").shape
+    TensorShape([1, 3, 3, 5])
+    """
+    inner = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format, dilations)
+    return conv2d(inner, pointwise_filter, 1, "VALID", data_format or "NHWC")
+
+
 def convolution(input: Any, filters: Any, strides: Any = None, padding: str = "VALID",
                 data_format: str | None = None, dilations: Any = None,
                 name: str | None = None) -> Tensor:
@@ -422,5 +457,6 @@ avg_pool.__doc__ = """avg_pool1d or avg_pool2d, chosen by the rank of ``input``.
     TensorShape([1, 3, 2])
     """
 
-__all__ = ["conv1d", "conv2d", "convolution", "conv2d_transpose", "max_pool", "max_pool1d",
+__all__ = ["conv1d", "conv2d", "convolution", "conv2d_transpose", "depthwise_conv2d",
+           "separable_conv2d", "max_pool", "max_pool1d",
            "max_pool2d", "avg_pool", "avg_pool1d", "avg_pool2d"]

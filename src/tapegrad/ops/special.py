@@ -32,11 +32,12 @@ from .math import (
     log1p,
     multiply,
     operands,
+    subtract,
     truediv,
     unary,
     where,
 )
-from .reduce import normalize_axes
+from .reduce import normalize_axes, reduce_sum
 
 
 def _tensor(x: Any) -> Tensor:
@@ -173,6 +174,28 @@ def rint(x: Any, name: str | None = None) -> Tensor:
     return _rint(x)
 
 
+def ndtri(x: Any, name: str | None = None) -> Tensor:
+    """The inverse of the standard normal CDF: sqrt(2) * erfinv(2p - 1).
+
+    >>> import tapegrad as tf
+    >>> round(float(tf.math.ndtri(0.975)), 4)
+    1.96
+    """
+    p = _tensor(x)
+    return multiply(erfinv(subtract(multiply(p, 2.0), 1.0)), math.sqrt(2))
+
+
+def lbeta(x: Any, name: str | None = None) -> Tensor:
+    """log|B(x)| over the last axis: sum(lgamma(x)) - lgamma(sum(x)).
+
+    >>> import tapegrad as tf
+    >>> round(float(tf.math.lbeta([1.0, 2.0])), 6)  # B(1, 2) = 1/2
+    -0.693147
+    """
+    t = _tensor(x)
+    return subtract(reduce_sum(lgamma(t), -1), lgamma(reduce_sum(t, -1)))
+
+
 def digamma(x: Any, name: str | None = None) -> Tensor:
     """psi(x), the derivative of lgamma; NaN at the poles.
 
@@ -243,8 +266,14 @@ def zeta(x: Any, q: Any, name: str | None = None) -> Tensor:
 
 # ----- the no-NaN family: composed of ops that have gradients, so every order works -----
 
-def _zero_where(condition: Tensor, value: Any) -> Tensor:
-    return where(condition, value * 0, value)
+def _fill(like: Tensor, value: float) -> Tensor:
+    """A constant scalar of ``like``'s dtype: the masked branch of a ``where`` stays unconnected,
+    so derivatives TensorFlow leaves None stay None."""
+    return wrap(like._value.dtype.type(value))
+
+
+def _zero_where(condition: Tensor, value: Tensor) -> Tensor:
+    return where(condition, _fill(value, 0), value)
 
 
 def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -256,7 +285,7 @@ def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     """
     x, y = operands(Primitive("DivNoNan", None), _tensor(x), y)
     zero = equal(y, 0)
-    return _zero_where(zero, truediv(where(zero, 0 * y, x), where(zero, y * 0 + 1, y)))
+    return _zero_where(zero, truediv(_zero_where(zero, x), where(zero, _fill(y, 1), y)))
 
 
 def reciprocal_no_nan(x: Any, name: str | None = None) -> Tensor:
@@ -278,8 +307,7 @@ def multiply_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     [0.0, 6.0]
     """
     x, y = operands(Primitive("MulNoNan", None), _tensor(x), y)
-    zero = equal(y, 0)
-    return multiply(where(zero, 0 * y, x), y)
+    return multiply(_zero_where(equal(y, 0), x), y)
 
 
 def _x_times(fn: Any, opname: str) -> Any:
@@ -287,7 +315,7 @@ def _x_times(fn: Any, opname: str) -> Any:
         x, y = operands(Primitive(opname, None), _tensor(x), y)
         check_kind(Primitive(opname, None), x, "fc")
         zero = equal(x, 0)
-        return _zero_where(zero, fn(x, where(zero, y * 0 + 1, y)))
+        return _zero_where(zero, fn(x, where(zero, _fill(y, 1), y)))
     return op
 
 
@@ -492,7 +520,8 @@ def is_strictly_increasing(x: Any, name: str | None = None) -> Tensor:
     return _monotone(x, True)
 
 
-__all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "zeta", "acosh", "asinh",
-           "atanh", "rint", "divide_no_nan", "reciprocal_no_nan", "multiply_no_nan", "xlogy",
-           "xlog1py", "xdivy", "cumprod", "cumulative_logsumexp", "add_n", "polyval",
-           "count_nonzero", "zero_fraction", "is_non_decreasing", "is_strictly_increasing"]
+__all__ = ["erf", "erfc", "erfinv", "ndtri", "lbeta", "lgamma", "digamma", "polygamma", "zeta",
+           "acosh", "asinh", "atanh", "rint", "divide_no_nan", "reciprocal_no_nan",
+           "multiply_no_nan", "xlogy", "xlog1py", "xdivy", "cumprod", "cumulative_logsumexp",
+           "add_n", "polyval", "count_nonzero", "zero_fraction", "is_non_decreasing",
+           "is_strictly_increasing"]
