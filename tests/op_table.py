@@ -584,7 +584,7 @@ MATH_MORE: list[Op] = [
        grad=False),
     Op("top_k indices", lambda x: tf.math.top_k(x, 2).indices,
        lambda x: np.argsort(-x, -1)[..., :2].astype(np.int32), [((2, 3),)], spread, grad=False),
-    Op("in_top_k", lambda x: tf.math.in_top_k([0, 2], x, 2),
+    Op("in_top_k", lambda x: tf.math.in_top_k([0, 2], tf.cast(x, tf.float32), 2),
        lambda x: np.array([np.sum(x[0] > x[0, 0]) < 2, np.sum(x[1] > x[1, 2]) < 2]),
        [((2, 3),)], spread, grad=False),
     Op("is_non_decreasing", tf.math.is_non_decreasing, lambda x: np.all(np.diff(x) >= 0),
@@ -638,10 +638,12 @@ def _pool(x: np.ndarray, k: int, stride: int, reduce: Callable[..., Any]) -> np.
 
 
 NN_MORE: list[Op] = [
-    Op("gelu", tf.nn.gelu, lambda x: x * (1 + _erf(x / np.sqrt(2))) / 2, UNARY_SHAPES),
-    Op("gelu approximate", lambda x: tf.nn.gelu(x, approximate=True),
-       lambda x: x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))) / 2,
+    # TensorFlow's gelu rounds its constants to float32, in float64 too
+    Op("gelu", tf.nn.gelu, lambda x: x * (1 + _erf(x * float(np.float32(np.sqrt(0.5))))) / 2,
        UNARY_SHAPES),
+    Op("gelu approximate", lambda x: tf.nn.gelu(x, approximate=True),
+       lambda x: x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + float(np.float32(0.044715)) * x ** 3)))
+       / 2, UNARY_SHAPES),
     Op("crelu", tf.nn.crelu, lambda x: np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], -1),
        [((2, 3),)], away_from_zero),
     Op("log_poisson_loss", lambda z, c: tf.nn.log_poisson_loss(z, c, compute_full_loss=True),

@@ -114,10 +114,6 @@ CASES: dict[str, Callable[[Any], Any]] = {
 }
 
 
-# TensorFlow's gelu rounds its constants (sqrt(1/2), 0.044715) to float32 in float64 too
-LOOSE = {"activations": 1e-8}
-
-
 def _numpy(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return [_numpy(v) for v in x]
@@ -132,8 +128,7 @@ def test_matches_tensorflow(name: str) -> None:
     for a, b in zip(ours, theirs):
         assert a.shape == b.shape and a.dtype == b.dtype, (a, b)
         if a.dtype.kind == "f":
-            np.testing.assert_allclose(a, b, rtol=2e-5 if a.dtype == np.float32 else
-                                       LOOSE.get(name, 1e-10),
+            np.testing.assert_allclose(a, b, rtol=2e-5 if a.dtype == np.float32 else 1e-10,
                                        atol=1e-5 if a.dtype == np.float32 else 1e-12)
         else:
             np.testing.assert_array_equal(a, b)

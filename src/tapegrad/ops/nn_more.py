@@ -34,11 +34,14 @@ from .math import (
 )
 from .nn import relu
 from .reduce import reduce_sum
-from .special import add_n, erf
+from .special import add_n, erfc
 
 
 def _tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else convert_to_tensor(x)
+
+
+_COEFF, _ROOT_HALF = float(np.float32(0.044715)), float(np.float32(math.sqrt(0.5)))
 
 
 def gelu(features: Any, approximate: bool = False, name: str | None = None) -> Tensor:
@@ -51,10 +54,11 @@ def gelu(features: Any, approximate: bool = False, name: str | None = None) -> T
     x = _tensor(features)
     if x._value.dtype.kind != "f":
         raise TypeError(f"gelu needs a float tensor, got {x.dtype.name}")
+    # TensorFlow's constants, rounded to float32 (its cast of a Python float) in float64 too
     if approximate:
-        inner = multiply(add(x, multiply(x * x * x, 0.044715)), math.sqrt(2 / math.pi))
+        inner = multiply(add(x, multiply(x * x * x, _COEFF)), math.sqrt(2 / math.pi))
         return multiply(x * 0.5, add(tanh(inner), 1.0))
-    return multiply(x * 0.5, add(erf(multiply(x, 1 / math.sqrt(2))), 1.0))
+    return multiply(x * 0.5, erfc(multiply(x, -_ROOT_HALF)))
 
 
 def crelu(features: Any, name: str | None = None, axis: int = -1) -> Tensor:

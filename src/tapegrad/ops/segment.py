@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import tape
-from ..dtypes import DType, as_dtype
+from ..dtypes import DType, as_dtype, float32
 from ..errors import invalid_argument
 from ..tensor import Tensor, as_int, convert_to_tensor, wrap
 from .array import SCATTER_ADD, concat, gather, reshape
@@ -312,8 +312,12 @@ def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) ->
     >>> tf.math.in_top_k([2, 0], [[1.0, 3.0, 3.0], [1.0, 3.0, 2.0]], 2).numpy().tolist()
     [True, False]
     """
+    if isinstance(predictions, Tensor) and predictions.dtype != float32:
+        raise ValueError(f"Incompatible type conversion requested to type float32 for "
+                         f"predictions of type {predictions.dtype.name}: in_top_k takes float32 "
+                         "predictions.")
     t = _tensor(targets)._value
-    p = _tensor(predictions)._value
+    p = convert_to_tensor(predictions, dtype=float32)._value
     if p.ndim != 2 or t.shape != p.shape[:1]:
         raise invalid_argument(f"predictions must be 2-dimensional and targets 1-dimensional "
                                f"of the same length, got {list(p.shape)} and {list(t.shape)}")
