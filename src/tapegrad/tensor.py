@@ -371,64 +371,44 @@ class Variable(Tensor):
             listener(root, mode, given if isinstance(given, Tensor) else operand)
         return _UnreadVariable(root) if read_value else None
 
-    # -- writing part of the value (TensorFlow's scatter methods); the tape sees them as it
-    # sees assign: later reads see the new value, and no gradient flows to what was written --
-    def _scatter(self, key: Any, updates: Any, ufunc: Any) -> Variable:
-        value = np.array(self._value, copy=True)
-        updates = self._converted(updates)
-        try:
-            if ufunc is None:
-                value[key] = updates
-            else:
-                ufunc.at(value, key, updates)
-        except (IndexError, ValueError) as e:
-            raise invalid_argument(f"{e} [Op:ResourceScatterUpdate]") from None
-        return self._set(value, True, "assign", value, value)
+    # -- writing part of the value (TensorFlow's scatter methods). Each is an assign of a value
+    # made by ops, so a traced function replays it; the tape sees it as it sees assign: later
+    # reads see the new value, and no gradient flows to what was written --
+    def _scatter_nd(self, indices: Any, updates: Any, how: str) -> Variable:
+        from .ops import indexing
+        update = getattr(indexing, f"tensor_scatter_nd_{how}")
+        return self.assign(update(self, indices, convert_to_tensor(updates, dtype=self.dtype)))
 
-    def _sparse(self, sparse_delta: Any, ufunc: Any) -> Variable:
+    def _sparse(self, sparse_delta: Any, how: str) -> Variable:
         if not (hasattr(sparse_delta, "indices") and hasattr(sparse_delta, "values")):
             raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta}")
-        indices = np.asarray(convert_to_tensor(sparse_delta.indices)._value)
-        return self._scatter(indices, sparse_delta.values, ufunc)
+        rows = convert_to_tensor(sparse_delta.indices)
+        return self._scatter_nd(rows._value[..., None], sparse_delta.values, how)
 
     def scatter_update(self, sparse_delta: Any, use_locking: builtins.bool = False,
                        name: str | None = None) -> Variable:
         """Rows ``sparse_delta.indices`` replaced by ``sparse_delta.values`` (IndexedSlices)."""
-        return self._sparse(sparse_delta, None)
+        return self._sparse(sparse_delta, "update")
 
     def scatter_add(self, sparse_delta: Any, use_locking: builtins.bool = False,
                     name: str | None = None) -> Variable:
         """``sparse_delta.values`` added to rows ``sparse_delta.indices`` (repeats add up)."""
-        return self._sparse(sparse_delta, np.add)
+        return self._sparse(sparse_delta, "add")
 
     def scatter_sub(self, sparse_delta: Any, use_locking: builtins.bool = False,
                     name: str | None = None) -> Variable:
         """``sparse_delta.values`` subtracted from rows ``sparse_delta.indices``."""
-        return self._sparse(sparse_delta, np.subtract)
-
-    def scatter_mul(self, sparse_delta: Any, use_locking: builtins.bool = False,
-                    name: str | None = None) -> Variable:
-        """Rows ``sparse_delta.indices`` multiplied by ``sparse_delta.values``."""
-        return self._sparse(sparse_delta, np.multiply)
-
-    def scatter_div(self, sparse_delta: Any, use_locking: builtins.bool = False,
-                    name: str | None = None) -> Variable:
-        """Rows ``sparse_delta.indices`` divided by ``sparse_delta.values``."""
-        return self._sparse(sparse_delta, np.divide)
+        return self._sparse(sparse_delta, "sub")
 
     def scatter_max(self, sparse_delta: Any, use_locking: builtins.bool = False,
                     name: str | None = None) -> Variable:
         """Rows ``sparse_delta.indices`` raised to at least ``sparse_delta.values``."""
-        return self._sparse(sparse_delta, np.maximum)
+        return self._sparse(sparse_delta, "max")
 
     def scatter_min(self, sparse_delta: Any, use_locking: builtins.bool = False,
                     name: str | None = None) -> Variable:
         """Rows ``sparse_delta.indices`` lowered to at most ``sparse_delta.values``."""
-        return self._sparse(sparse_delta, np.minimum)
-
-    def _nd(self, indices: Any, updates: Any, ufunc: Any) -> Variable:
-        idx = np.asarray(convert_to_tensor(indices)._value)
-        return self._scatter(tuple(np.moveaxis(idx, -1, 0)), updates, ufunc)
+        return self._sparse(sparse_delta, "min")
 
     def scatter_nd_update(self, indices: Any, updates: Any, name: str | None = None
                           ) -> Variable:
@@ -439,15 +419,15 @@ class Variable(Tensor):
         >>> v.scatter_nd_update([[0], [2]], [9.0, 8.0]).numpy().tolist()
         [9.0, 2.0, 8.0]
         """
-        return self._nd(indices, updates, None)
+        return self._scatter_nd(indices, updates, "update")
 
     def scatter_nd_add(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
         """``updates`` added at n-d ``indices``."""
-        return self._nd(indices, updates, np.add)
+        return self._scatter_nd(indices, updates, "add")
 
     def scatter_nd_sub(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
         """``updates`` subtracted at n-d ``indices``."""
-        return self._nd(indices, updates, np.subtract)
+        return self._scatter_nd(indices, updates, "sub")
 
     def _store(self, value: Any) -> None:
         """Replace the value without checks or listeners: for kernels that own the update
@@ -501,16 +481,20 @@ class VariableSlice(Tensor):
     def assign(self, value: Any, use_locking: builtins.bool = False, name: str | None = None,
                read_value: builtins.bool = True) -> Variable | None:
         """Write ``value`` (of the slice's shape) into the variable; returns the variable."""
+        from . import tape
+        from .ops import array, math
         variable = self._variable
-        update = variable._converted(value)
-        if np.shape(update) != np.shape(self._value):
+        update = value if isinstance(value, Tensor) else convert_to_tensor(value, variable.dtype)
+        if np.shape(update._value) != np.shape(self._value):
             raise invalid_argument(f"sliced l-value shape {list(np.shape(self._value))} does "
-                                   f"not match r-value shape {list(np.shape(update))}. "
+                                   f"not match r-value shape {list(np.shape(update._value))}. "
                                    "Automatic broadcasting not yet implemented. "
                                    "[Op:ResourceStridedSliceAssign]")
-        whole = np.array(variable._value, copy=True)
-        whole[self._key] = update
-        return variable._set(whole, read_value, "assign", whole, whole)
+        shape = np.shape(variable._value)
+        inside = np.zeros(shape, builtins.bool)
+        inside[self._key] = True
+        placed = tape.apply(array.SLICE_GRAD, (update,), (self._key, shape))
+        return variable.assign(math.where(inside, placed, variable), read_value=read_value)
 
 
 def base_variable(v: Variable) -> Variable:
