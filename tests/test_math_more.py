@@ -117,3 +117,9 @@ def test_add_n_and_polyval() -> None:
         tf.math.add_n([[1.0], [1.0, 2.0]])
     assert float(tf.math.polyval([], 3.0)) == 0.0
     assert tf.add_n is tf.math.add_n and tf.acosh is tf.math.acosh
+
+
+def test_segment_prod_second_derivative_at_a_zero_is_the_true_one() -> None:
+    from tapegrad.test import check_gradients
+    check_gradients(lambda x: tf.math.unsorted_segment_prod(x, [1, 0, 1, 1], 2),
+                    [[0.0, 2.0, 0.5, -1.5]], order=2)

@@ -24,7 +24,7 @@ from .. import tape
 from ..errors import invalid_argument
 from ..tape import Primitive
 from ..tensor import Tensor, as_ints, convert_to_tensor, wrap
-from .array import gather, pad, reshape, transpose
+from .array import pad, reshape, transpose
 from .math import check_kind, operands
 
 Pair = tuple[int, int]
@@ -349,6 +349,21 @@ def _pool_out(out: Tensor, last: bool, rank: int) -> Tensor:
     return out
 
 
+def _max_pool_grad(g: Any, x: Any, index: Any) -> Any:
+    out = np.zeros(x.size, g.dtype)
+    np.add.at(out, index.reshape(-1), g.reshape(-1))
+    return out.reshape(x.shape)
+
+
+# Picking each window's largest entry, and its gradient (a scatter into the input's shape). The
+# gradient's own gradient for the input is zero, not missing, as TensorFlow's MaxPoolGradGrad.
+MAX_POOL = Primitive("MaxPool", lambda x, index: np.take(x, index),
+                     lambda xp, g, ans, x, index: xp.apply(MAX_POOL_GRAD, (g, x), (index,)))
+MAX_POOL_GRAD = Primitive("MaxPoolGrad", _max_pool_grad,
+                          lambda xp, gg, ans, g, x, index: xp.apply(MAX_POOL, (gg,), (index,)),
+                          lambda xp, gg, ans, g, x, index: gg * 0)
+
+
 def _max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: Any,
               rank: int) -> Tensor:
     x = _tensor(input)
@@ -363,8 +378,7 @@ def _max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: A
     first = np.argmax(flat, axis=3)[:, :, :, None]  # the first largest, as TensorFlow picks
     index = _windows(np.arange(np.prod(shape)).reshape(shape), size, stride, (1, 1), out)
     index = np.take_along_axis(index.reshape(flat.shape), first, axis=3)[:, :, :, 0]
-    picked = gather(reshape(x, (-1,)), index.astype(np.int64))
-    return _pool_out(picked, last, rank)
+    return _pool_out(tape.apply(MAX_POOL, (x,), (index.astype(np.int64),)), last, rank)
 
 
 def _avg_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: Any,

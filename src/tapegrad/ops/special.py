@@ -102,8 +102,9 @@ def _polygamma(n: int, x: Any) -> Any:
 def _polygammas(x: Any, orders: Any) -> Any:
     """psi^(n)(x) for an array of integer orders ``n`` (broadcast with x), in x's dtype."""
     orders, xs = np.broadcast_arrays(orders, x)
-    out = np.empty(xs.shape, np.float64)
-    for n in np.unique(orders):
+    out = np.full(xs.shape, np.nan)  # NaN for an order that is not a whole number >= 0, as TF
+    valid = np.isfinite(orders) & (orders >= 0) & (orders == np.floor(orders)) & (orders < 200)
+    for n in np.unique(orders[valid]):
         hit = orders == n
         out[hit] = _polygamma(int(n), xs[hit])
     return out.astype(x.dtype)[()]
@@ -209,7 +210,7 @@ def digamma(x: Any, name: str | None = None) -> Tensor:
 
 
 def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
-    """The a-th derivative of digamma, for an integer order ``a`` >= 0 (one for all of x).
+    """The a-th derivative of digamma, for whole-number orders ``a`` >= 0 (NaN for others).
 
     >>> import tapegrad as tf
     >>> round(float(tf.math.polygamma(1.0, 1.0)), 6)  # pi**2 / 6
@@ -218,15 +219,12 @@ def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
     order, t = operands(POLYGAMMA, a, x)  # one dtype, by TensorFlow's rules
     check_kind(POLYGAMMA, t, "f")
     order = order._value
-    if np.any(order < 0) or np.any(order != np.floor(order)):
-        raise invalid_argument(f"polygamma needs non-negative integer orders, got "
-                               f"{order.tolist()} [Op:Polygamma]")
     try:
         np.broadcast_shapes(order.shape, np.shape(t._value))
     except ValueError:
         raise invalid_argument(f"Incompatible shapes: {list(order.shape)} vs. "
                                f"{list(np.shape(t._value))} [Op:Polygamma]") from None
-    return tape.apply(POLYGAMMA, (t,), (order.astype(np.int64),))
+    return tape.apply(POLYGAMMA, (t,), (order,))
 
 
 def _hurwitz(s: Any, q: Any) -> Any:
