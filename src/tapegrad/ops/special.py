@@ -458,10 +458,9 @@ def polyval(coeffs: Sequence[Any], x: Any, name: str | None = None) -> Tensor:
     x = _tensor(x)
     if not coeffs:
         return wrap(np.zeros_like(x._value))
-    total = _tensor(coeffs[0]) if isinstance(coeffs[0], Tensor) else \
-        convert_to_tensor(coeffs[0], dtype=x.dtype)
+    total = _tensor(coeffs[0])  # each coefficient a tensor of its own dtype, as in TensorFlow
     for c in coeffs[1:]:
-        total = add(multiply(total, x), c)
+        total = add(multiply(total, x), _tensor(c))
     return total
 
 
