@@ -75,8 +75,9 @@ def _polygamma(n: int, x: Any) -> Any:
         x = np.where(low, 1 - x, x)
     sign = -1.0 if n % 2 == 0 else 1.0  # (-1)^(n+1)
     factorial = math.factorial(n)
-    z = x.copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
+    far = x < -1e4  # beyond the recurrence's reach (digamma reflects instead): NaN
+    z = np.where(far | np.isnan(x), 10.0, x)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         while True:
             small = z < 10
             if not small.any():
@@ -96,7 +97,8 @@ def _polygamma(n: int, x: Any) -> Any:
             series *= sign
         out = out + series
     pole = (given <= 0) & (given == np.floor(given))
-    return np.where(np.isnan(given), np.nan, np.where(pole, np.inf if n else np.nan, out))
+    out = np.where(far | np.isnan(given), np.nan, out)
+    return np.where(pole, np.inf if n else np.nan, out)
 
 
 def _polygammas(x: Any, orders: Any) -> Any:
@@ -232,7 +234,7 @@ def _hurwitz(s: Any, q: Any) -> Any:
     by Euler-Maclaurin after shifting q past 10."""
     s, q = np.broadcast_arrays(np.asarray(s, np.float64), np.asarray(q, np.float64))
     out = np.zeros(s.shape)
-    z = q.copy()
+    z = np.where(q > 0, q, 10.0)  # NaN where q <= 0, below
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         while (small := z < 10).any():
             out = out + np.where(small, z ** -s, 0.0)
@@ -242,7 +244,7 @@ def _hurwitz(s: Any, q: Any) -> Any:
         for k, b in enumerate(_BERNOULLI, 1):
             out = out + b / math.factorial(2 * k) * rising * z ** (-s - 2 * k + 1)
             rising = rising * (s + 2 * k - 1) * (s + 2 * k)
-    return np.where((s <= 1) | (q <= 0), np.nan, np.where(s == 1, np.inf, out))
+    return np.where((s < 1) | ~(q > 0), np.nan, np.where(s == 1, np.inf, out))
 
 
 ZETA = Primitive("Zeta", lambda s, q: _hurwitz(s, q).astype(s.dtype)[()], None,
