@@ -20,6 +20,7 @@ from .array import concat, gather
 from .math import (
     abs,
     add,
+    cast,
     exp,
     log,
     log1p,
@@ -171,8 +172,9 @@ def compute_average_loss(per_example_loss: Any, sample_weight: Any = None,
     loss = _tensor(per_example_loss)
     if loss._value.dtype.kind != "f":
         raise TypeError(f"per_example_loss must be a float tensor, got {loss.dtype.name}")
-    if sample_weight is not None:
-        loss = multiply(loss, _pair(loss, sample_weight, "Mul")[1])
+    if sample_weight is not None:  # weighted in float32, as TensorFlow's loss utilities do
+        weight = _tensor(sample_weight)
+        loss = cast(multiply(cast(loss, "float32"), cast(weight, "float32")), loss.dtype)
     if global_batch_size is None:
         shape = np.shape(loss._value)
         global_batch_size = shape[0] if shape else 1
