@@ -100,7 +100,8 @@ CASES: dict[str, Callable[[Any], Any]] = {
         m, lambda x, w: m.nn.conv2d_transpose(x, w, [2, 9, 11, 3], 2, "SAME"), X[:, :, :, :1]
         .repeat(4, -1), W),
     "depthwise and separable": lambda m: _grad(m, lambda x, w, p: m.nn.separable_conv2d(
-        x, w, p, [1, 2, 2, 1], "SAME"), X, W[:, :, :, :2], W[:1, :1, :2].reshape(1, 1, 6, 1)),
+        x, w, p, [1, 2, 2, 1], "SAME"), X, W[:, :, :, :2],
+        W[:1, :1, :, :2].reshape(1, 1, 6, 1)),
     "ndtri lbeta": lambda m: [m.math.ndtri(P / 4), m.math.lbeta(M + 2)],
     "max_pool2d": lambda m: _grad(m, lambda x: m.nn.max_pool2d(x, 3, 2, "SAME"), X),
     "avg_pool2d": lambda m: _grad(m, lambda x: m.nn.avg_pool2d(x, [2, 3], [1, 2], "SAME"), X),

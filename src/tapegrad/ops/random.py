@@ -610,4 +610,7 @@ def get_global_generator() -> Generator:
 def set_global_generator(generator: Generator) -> None:
     """Replace the global generator."""
     global _global_generator
+    if not isinstance(generator, Generator):
+        raise TypeError(f"set_global_generator needs a tapegrad.random.Generator, got "
+                        f"{generator!r}")
     _global_generator = generator
