@@ -114,3 +114,9 @@ def test_scatter_nd_max_shares_the_gradient_at_ties() -> None:
     gx, gu = tape.gradient(y, [x, u])
     assert y.numpy().tolist() == [1.0, 4.0]
     assert gx.numpy().tolist() == [1.0, 0.5] and gu.numpy().tolist() == [0.5, 0.0]
+
+
+def test_boolean_mask_takes_a_numeric_mask_as_tensorflow_does() -> None:
+    x = tf.reshape(tf.range(6), (3, 2))
+    assert tf.boolean_mask(x, [1, 0, 2]).numpy().tolist() == [[0, 1], [4, 5]]
+    assert tf.boolean_mask(x, [True, False], axis=1).numpy().tolist() == [[0], [2], [4]]

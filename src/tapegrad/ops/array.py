@@ -492,8 +492,9 @@ def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
     """
     x = _tensor(tensor)
     m = _tensor(mask)._value
-    if m.dtype.kind != "b":
+    if m.dtype.kind not in "biuf":
         raise TypeError(f"boolean_mask needs a bool mask, got {m.dtype}.")
+    m = m != 0  # TensorFlow takes a numeric mask's nonzero entries
     axis = 0 if axis is None else as_int(axis, "axis")
     shape = np.shape(x._value)
     if shape[axis:axis + m.ndim] != m.shape:
