@@ -591,13 +591,273 @@ LINALG_MORE: list[Op] = [
 ]
 
 
+def _scatter_nd(indices: list[list[int]], updates: np.ndarray, shape: Shape) -> np.ndarray:
+    out = np.zeros(shape, updates.dtype)
+    np.add.at(out, tuple(np.moveaxis(np.array(indices), -1, 0)), updates)
+    return out
 
-# For Keras's exact gelu.
-KERAS_OPS = [
-    Op("erf", tf.math.erf, np.vectorize(math.erf), UNARY_SHAPES),
+
+def _scatter_update(x: np.ndarray, indices: list[list[int]], u: np.ndarray) -> np.ndarray:
+    out = x.copy()
+    out[tuple(np.moveaxis(np.array(indices), -1, 0))] = u
+    return out
+
+
+ARRAYS_MORE: list[Op] = [
+    Op("gather_nd", lambda x: tf.gather_nd(x, [[1, 0], [0, 2], [1, 0]]),
+       lambda x: x[[1, 0, 1], [0, 2, 0]], [((2, 3),), ((2, 3, 2),)]),
+    Op("gather_nd(batch_dims=1)", lambda x: tf.gather_nd(x, [[2], [0]], batch_dims=1),
+       lambda x: x[[0, 1], [2, 0]], [((2, 3, 2),)]),
+    Op("scatter_nd", lambda u: tf.scatter_nd([[1], [3], [1]], u, [4, 2]),
+       lambda u: _scatter_nd([[1], [3], [1]], u, (4, 2)), [((3, 2),)]),
+    Op("tensor_scatter_nd_update", lambda x, u: tf.tensor_scatter_nd_update(x, [[2], [0]], u),
+       lambda x, u: _scatter_update(x, [[2], [0]], u), [((3, 2), (2, 2))]),
+    Op("tensor_scatter_nd_add", lambda x, u: tf.tensor_scatter_nd_add(x, [[0, 1], [0, 1]], u),
+       lambda x, u: x + _scatter_nd([[0, 1], [0, 1]], u, x.shape), [((2, 3), (2,))]),
+    Op("tensor_scatter_nd_sub", lambda x, u: tf.tensor_scatter_nd_sub(x, [[1]], u),
+       lambda x, u: x - _scatter_nd([[1]], u, x.shape), [((2, 3), (1, 3))]),
+    Op("tensor_scatter_nd_max", lambda x, u: tf.tensor_scatter_nd_max(x, [[1], [2]], u),
+       lambda x, u: np.maximum(x, _scatter_update(np.full_like(x, -np.inf), [[1], [2]], u)),
+       [((4,), (2,))], spread),
+    Op("tensor_scatter_nd_min", lambda x, u: tf.tensor_scatter_nd_min(x, [[0], [3]], u),
+       lambda x, u: np.minimum(x, _scatter_update(np.full_like(x, np.inf), [[0], [3]], u)),
+       [((4,), (2,))], spread),
+    Op("slice", lambda x: tf.slice(x, [1, 0], [1, -1]), lambda x: x[1:2, 0:], [((2, 3),)]),
+    Op("strided_slice", lambda x: tf.strided_slice(x, [0, 3, 0], [2, 0, 1], [1, -2, 1],
+                                                   end_mask=2, shrink_axis_mask=4),
+       lambda x: x[0:2, 3::-2, 0], CUBE),
+    Op("strided_slice ellipsis new_axis", lambda x: tf.strided_slice(
+        x, [0, 0, 1], [0, 0, 3], ellipsis_mask=1, new_axis_mask=2),
+       lambda x: x[..., None, 1:3], CUBE),
+    Op("repeat", lambda x: tf.repeat(x, [1, 0, 2], axis=1), lambda x: np.repeat(x, [1, 0, 2], 1),
+       [((2, 3),)]),
+    Op("repeat flat", lambda x: tf.repeat(x, 2), lambda x: np.repeat(x, 2), [((2, 3),)]),
+    Op("roll", lambda x: tf.roll(x, [1, -1, 2], [0, 1, 1]), lambda x: np.roll(x, (1, 1), (0, 1)),
+       [((2, 3),)]),
+    Op("reverse_sequence", lambda x: tf.reverse_sequence(x, [2, 4], seq_axis=1, batch_axis=0),
+       lambda x: np.stack([np.r_[x[0, 1::-1], x[0, 2:]], x[1, ::-1]]), [((2, 4),), ((2, 4, 2),)]),
+    Op("meshgrid", lambda x, y: tf.meshgrid(x, y), lambda x, y: np.meshgrid(x, y),
+       [((2,), (3,))]),
+    Op("meshgrid ij", lambda x, y, z: tf.meshgrid(x, y, z, indexing="ij"),
+       lambda x, y, z: np.meshgrid(x, y, z, indexing="ij"), [((2,), (3,), (1,))]),
+    Op("sequence_mask", lambda x: tf.sequence_mask(tf.cast(x, tf.int32), 4),
+       lambda x: np.arange(4) < x.astype(np.int32)[..., None], [((3,),), ((2, 2),)],
+       lambda rng, s: rng.integers(0, 5, s).astype(np.float64), grad=False),
+    Op("searchsorted", lambda s, v: tf.searchsorted(s, v, side="right"),
+       lambda s, v: np.stack([np.searchsorted(a, b, "right") for a, b in zip(s, v)]),
+       [((2, 4), (2, 3))], (lambda rng, s: np.sort(rng.normal(size=s), -1), normal), grad=False),
+    Op("unique", lambda x: tf.unique(tf.cast(x, tf.int32)).y,
+       lambda x: np.array(list(dict.fromkeys(x.astype(np.int32).tolist())), np.int32), [((6,),)],
+       lambda rng, s: rng.integers(0, 4, s).astype(np.float64), grad=False),
+]
+
+def _segments(ids: list[int], n: int, reduce: Callable[..., Any], empty: float,
+              x: np.ndarray) -> np.ndarray:
+    return np.stack([reduce(x[np.array(ids) == i], axis=0) if i in ids
+                     else np.full(x.shape[1:], empty) for i in range(n)])
+
+
+def _cumulative(fn: Callable[..., Any], x: np.ndarray, axis: int, exclusive: bool,
+                reverse: bool, start: float) -> np.ndarray:
+    if reverse:
+        x = np.flip(x, axis)
+    out = fn.accumulate(x, axis=axis)
+    if exclusive:
+        out = np.concatenate([np.full_like(np.take(out, [0], axis), start),
+                              np.delete(out, -1, axis)], axis)
+    return np.flip(out, axis) if reverse else out
+
+
+_erf, _erfc, _lgamma = (np.vectorize(f) for f in (math.erf, math.erfc, math.lgamma))
+_IDS = [0, 0, 2, 2, 2]
+
+MATH_MORE: list[Op] = [
+    Op("erf", tf.math.erf, _erf, UNARY_SHAPES),
+    Op("erfc", tf.math.erfc, _erfc, UNARY_SHAPES),
+    Op("erfinv", tf.math.erfinv, None, UNARY_SHAPES, unit, tags=("scipy:erfinv",)),
+    Op("lgamma", tf.math.lgamma, _lgamma, UNARY_SHAPES, positive),
+    Op("lgamma negative", tf.math.lgamma, _lgamma, [((4,),)],
+       lambda rng, s: -rng.uniform(0.1, 0.9, s) - rng.integers(0, 3, s)),
+    Op("digamma", tf.math.digamma, None, UNARY_SHAPES, positive, tags=("scipy:digamma",)),
+    Op("digamma negative", tf.math.digamma, None, [((4,),)],
+       lambda rng, s: -rng.uniform(0.2, 0.8, s) - rng.integers(0, 3, s), tags=("scipy:digamma",)),
+    Op("polygamma(1)", lambda x: tf.math.polygamma(1.0, x), None, UNARY_SHAPES, positive,
+       tags=("scipy:polygamma1",)),
+    Op("zeta(3, q)", lambda q: tf.math.zeta(tf.constant(3.0, q.dtype), q), None, UNARY_SHAPES,
+       positive, tags=("scipy:zeta3",)),
+    Op("acosh", tf.math.acosh, np.arccosh, UNARY_SHAPES, lambda rng, s: rng.uniform(1.2, 3, s)),
+    Op("asinh", tf.math.asinh, np.arcsinh, UNARY_SHAPES),
+    Op("atanh", tf.math.atanh, np.arctanh, UNARY_SHAPES, unit),
+    Op("xlogy", tf.math.xlogy, lambda x, y: x * np.log(y), BINARY_SHAPES, (normal, positive)),
+    Op("xlog1py", tf.math.xlog1py, lambda x, y: x * np.log1p(y), BINARY_SHAPES,
+       (normal, positive)),
+    Op("xdivy", tf.math.xdivy, lambda x, y: x / y, BINARY_SHAPES, (normal, away_from_zero)),
+    Op("divide_no_nan", tf.math.divide_no_nan, lambda x, y: x / y, BINARY_SHAPES,
+       (normal, away_from_zero)),
+    Op("multiply_no_nan", tf.math.multiply_no_nan, np.multiply, BINARY_SHAPES),
+    Op("reciprocal_no_nan", tf.math.reciprocal_no_nan, lambda x: 1 / x, UNARY_SHAPES,
+       away_from_zero),
+    Op("cumprod", lambda x: tf.math.cumprod(x, axis=1),
+       lambda x: _cumulative(np.multiply, x, 1, False, False, 1), [((2, 3),)], away_from_zero),
+    Op("cumprod exclusive reverse", lambda x: tf.math.cumprod(x, 0, True, True),
+       lambda x: _cumulative(np.multiply, x, 0, True, True, 1), [((3, 2),)], away_from_zero),
+    Op("cumulative_logsumexp", lambda x: tf.math.cumulative_logsumexp(x, axis=1),
+       lambda x: _cumulative(np.logaddexp, x, 1, False, False, -np.inf), [((2, 3),)]),
+    Op("cumulative_logsumexp exclusive reverse",
+       lambda x: tf.math.cumulative_logsumexp(x, 0, exclusive=True, reverse=True)[:-1],
+       lambda x: _cumulative(np.logaddexp, x, 0, True, True, -np.inf)[:-1], [((3, 2),)]),
+    Op("add_n", lambda x, y, z: tf.math.add_n([x, y, z]), lambda x, y, z: x + y + z,
+       [((2, 3),) * 3]),
+    Op("polyval", lambda a, x: tf.math.polyval([a, a * 2, a], x),
+       lambda a, x: a * x * x + 2 * a * x + a,
+       [((), (3,)), ((3,), (3,))]),
+    Op("segment_sum", lambda x: tf.math.segment_sum(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.sum, 0, x), [((5,),), ((5, 2),)]),
+    Op("segment_mean", lambda x: tf.math.segment_mean(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.mean, 0, x), [((5, 2),)]),
+    Op("segment_max", lambda x: tf.math.segment_max(x, [0, 0, 1, 1, 1]),
+       lambda x: _segments([0, 0, 1, 1, 1], 2, np.max, 0, x), [((5, 2),)], spread),
+    Op("segment_min", lambda x: tf.math.segment_min(x, [0, 1, 1, 1, 1]),
+       lambda x: _segments([0, 1, 1, 1, 1], 2, np.min, 0, x), [((5,),)], spread),
+    # beside an empty segment TensorFlow's second derivative is NaN (it divides by its count 0)
+    Op("segment_max with an empty segment", lambda x: tf.math.segment_max(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.max, 0, x), [((5, 2),)], spread, order2=False),
+    Op("segment_prod", lambda x: tf.math.segment_prod(x, _IDS),
+       lambda x: _segments(_IDS, 3, np.prod, 1, x), [((5,),), ((5, 2),)]),
+    Op("unsorted_segment_sum", lambda x: tf.math.unsorted_segment_sum(x, [[1, 0], [-1, 1]], 3),
+       lambda x: np.stack([x[0, 1], x[0, 0] + x[1, 1], np.zeros_like(x[0, 0])]),
+       [((2, 2),), ((2, 2, 3),)]),
+    Op("unsorted_segment_mean", lambda x: tf.math.unsorted_segment_mean(x, [2, 0, 2], 3),
+       lambda x: np.stack([x[1], np.zeros_like(x[0]), (x[0] + x[2]) / 2]), [((3, 2),)]),
+    Op("unsorted_segment_sqrt_n", lambda x: tf.math.unsorted_segment_sqrt_n(x, [1, 1, 0], 2),
+       lambda x: np.stack([x[2], (x[0] + x[1]) / np.sqrt(2)]), [((3,),)]),
+    Op("unsorted_segment_max", lambda x: tf.math.unsorted_segment_max(x, [1, 0, 1, 1], 2),
+       lambda x: np.stack([x[1], np.max(x[[0, 2, 3]], 0)]), [((4, 2),)], spread),
+    Op("unsorted_segment_min", lambda x: tf.math.unsorted_segment_min(x, [1, 0, 1, 1], 2),
+       lambda x: np.stack([x[1], np.min(x[[0, 2, 3]], 0)]), [((4,),)], spread),
+    Op("unsorted_segment_prod", lambda x: tf.math.unsorted_segment_prod(x, [1, 0, 1], 2),
+       lambda x: np.stack([x[1], x[0] * x[2]]), [((3,),), ((3, 2),)]),
+    # at an exact zero TensorFlow's second derivative is NaN, tapegrad's the true value
+    Op("unsorted_segment_prod with a zero",
+       lambda x: tf.math.unsorted_segment_prod(x, [1, 0, 1], 2),
+       lambda x: np.stack([x[1], x[0] * x[2]]), [((3,),)], with_a_zero, order2=False),
+    Op("top_k values", lambda x: tf.math.top_k(x, 2).values, lambda x: -np.sort(-x, -1)[..., :2],
+       [((4,),), ((2, 3),)], spread),
+    Op("ndtri", tf.math.ndtri, None, UNARY_SHAPES, lambda rng, s: rng.uniform(0.1, 0.9, s),
+       tags=("scipy:ndtri",)),
+    Op("lbeta", tf.math.lbeta, lambda x: np.sum(_lgamma(x), -1) - _lgamma(np.sum(x, -1)),
+       [((3,),), ((2, 3),)], positive),
+    Op("rint", tf.math.rint, np.rint, UNARY_SHAPES, grad=False),
+    Op("count_nonzero", lambda x: tf.math.count_nonzero(x, axis=0),
+       lambda x: np.count_nonzero(x, axis=0).astype(np.int64), [((3, 2),)], with_a_zero,
+       grad=False),
+    Op("top_k indices", lambda x: tf.math.top_k(x, 2).indices,
+       lambda x: np.argsort(-x, -1)[..., :2].astype(np.int32), [((2, 3),)], spread, grad=False),
+    Op("in_top_k", lambda x: tf.math.in_top_k([0, 2], tf.cast(x, tf.float32), 2),
+       lambda x: np.array([np.sum(x[0] > x[0, 0]) < 2, np.sum(x[1] > x[1, 2]) < 2]),
+       [((2, 3),)], spread, grad=False),
+    Op("is_non_decreasing", tf.math.is_non_decreasing, lambda x: np.all(np.diff(x) >= 0),
+       [((4,),)], grad=False),
 ]
 
 
+def _scipy_refs(ops: list[Op]) -> list[Op]:
+    """The entries whose reference is a SciPy special function: kept when SciPy is there."""
+    try:
+        from scipy import special
+    except ImportError:
+        return [op for op in ops if op.ref is not None]
+    refs = {"scipy:erfinv": special.erfinv, "scipy:digamma": special.digamma,
+            "scipy:polygamma1": lambda x: special.polygamma(1, x),
+            "scipy:zeta3": lambda q: special.zeta(3.0, q), "scipy:ndtri": special.ndtri}
+    return [op if op.ref is not None else
+            Op(**{**op.__dict__, "ref": refs[op.tags[0]]}) for op in ops]
+
+
+MATH_MORE = _scipy_refs(MATH_MORE)
+
+def _conv2d(x: np.ndarray, w: np.ndarray, stride: int, pads: Sequence[Shape]) -> np.ndarray:
+    """A direct loop convolution, the reference for tf.nn.conv2d (NHWC)."""
+    x = np.pad(x, [(0, 0), *pads, (0, 0)])
+    kh, kw = w.shape[:2]
+    oh, ow = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    out = np.zeros((x.shape[0], oh, ow, w.shape[3]))
+    for i in range(oh):
+        for j in range(ow):
+            window = x[:, i * stride:i * stride + kh, j * stride:j * stride + kw]
+            out[:, i, j] = np.tensordot(window, w, axes=3)
+    return out
+
+
+def _conv2d_transpose(g: np.ndarray, w: np.ndarray, shape: Shape, stride: int) -> np.ndarray:
+    """Each input pixel spreads its filter-weighted copy into the output (VALID)."""
+    out = np.zeros(shape)
+    kh, kw = w.shape[:2]
+    for i in range(g.shape[1]):
+        for j in range(g.shape[2]):
+            out[:, i * stride:i * stride + kh, j * stride:j * stride + kw] += np.einsum(
+                "no,abco->nabc", g[:, i, j], w)
+    return out
+
+
+def _pool(x: np.ndarray, k: int, stride: int, reduce: Callable[..., Any]) -> np.ndarray:
+    oh, ow = (x.shape[1] - k) // stride + 1, (x.shape[2] - k) // stride + 1
+    return np.stack([np.stack([reduce(x[:, i * stride:i * stride + k, j * stride:j * stride + k],
+                                      axis=(1, 2)) for j in range(ow)], 1) for i in range(oh)], 1)
+
+
+NN_MORE: list[Op] = [
+    # TensorFlow's gelu rounds its constants to float32, in float64 too
+    Op("gelu", tf.nn.gelu, lambda x: x * (1 + _erf(x * float(np.float32(np.sqrt(0.5))))) / 2,
+       UNARY_SHAPES),
+    Op("gelu approximate", lambda x: tf.nn.gelu(x, approximate=True),
+       lambda x: x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + float(np.float32(0.044715)) * x ** 3)))
+       / 2, UNARY_SHAPES),
+    Op("crelu", tf.nn.crelu, lambda x: np.concatenate([np.maximum(x, 0), np.maximum(-x, 0)], -1),
+       [((2, 3),)], away_from_zero),
+    Op("log_poisson_loss", lambda z, c: tf.nn.log_poisson_loss(z, c, compute_full_loss=True),
+       lambda z, c: np.exp(c) - z * c + np.where(
+           z > 1, z * np.log(z) - z + 0.5 * np.log(2 * np.pi * z), 0),
+       [((4,), (4,))], (lambda rng, s: rng.uniform(0, 3, s), normal)),
+    Op("weighted_cross_entropy_with_logits",
+       lambda z, x: tf.nn.weighted_cross_entropy_with_logits(z, x, 3.0),
+       lambda z, x: -3 * z * np.log(_sigmoid(x)) - (1 - z) * np.log(1 - _sigmoid(x)),
+       [((2, 3), (2, 3))], (lambda rng, s: rng.uniform(0, 1, s), normal)),
+    Op("batch_normalization", lambda x, m, v, b, s: tf.nn.batch_normalization(x, m, v, b, s, 1e-3),
+       lambda x, m, v, b, s: (x - m) / np.sqrt(v + 1e-3) * s + b,
+       [((2, 3), (3,), (3,), (3,), (3,))], (normal, normal, positive, normal, normal)),
+    Op("embedding_lookup", lambda p: tf.nn.embedding_lookup(p, [[2, 0], [2, 2]]),
+       lambda p: p[[[2, 0], [2, 2]]], [((3, 2),)]),
+    Op("embedding_lookup max_norm", lambda p: tf.nn.embedding_lookup(p, [1, 0], max_norm=1.0),
+       lambda p: p[[1, 0]] * np.minimum(1, 1 / np.linalg.norm(p[[1, 0]], axis=1, keepdims=True)),
+       [((2, 3),)], lambda rng, s: np.array([[0.2, 0.1, -0.3], [1.0, 2.0, -1.5]])),
+    # TensorFlow weighs the losses in float32, in float64 too
+    Op("compute_average_loss", lambda x, w: tf.nn.compute_average_loss(x, w),
+       lambda x, w: np.sum((x.astype(np.float32) * w.astype(np.float32)).astype(x.dtype))
+       / x.shape[0], [((4,), (4,))], eps=1e-2, rtol=1e-3, atol=1e-4),
+    Op("conv2d VALID", lambda x, w: tf.nn.conv2d(x, w, 1, "VALID"),
+       lambda x, w: _conv2d(x, w, 1, [(0, 0), (0, 0)]), [((2, 4, 5, 2), (3, 2, 2, 3))]),
+    Op("conv2d SAME stride 2", lambda x, w: tf.nn.conv2d(x, w, 2, "SAME"),
+       lambda x, w: _conv2d(x, w, 2, [(1, 1), (0, 1)]), [((1, 5, 5, 2), (3, 2, 2, 2))]),
+    Op("depthwise_conv2d", lambda x, w: tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], "VALID"),
+       lambda x, w: np.concatenate([_conv2d(x[..., c:c + 1], w[:, :, c:c + 1], 1,
+                                            [(0, 0), (0, 0)]) for c in range(2)], -1),
+       [((1, 4, 3, 2), (2, 2, 2, 3))]),
+    Op("conv1d", lambda x, w: tf.nn.conv1d(x, w, 1, "SAME"),
+       lambda x, w: _conv2d(x[:, None], w[None], 1, [(0, 0), (1, 1)])[:, 0],
+       [((2, 5, 2), (3, 2, 3))]),
+    Op("conv2d_transpose", lambda g, w: tf.nn.conv2d_transpose(g, w, [1, 5, 5, 2], 2, "VALID"),
+       lambda g, w: _conv2d_transpose(g, w, (1, 5, 5, 2), 2), [((1, 2, 2, 3), (3, 3, 2, 3))]),
+    Op("max_pool2d", lambda x: tf.nn.max_pool2d(x, 2, 2, "VALID"),
+       lambda x: _pool(x, 2, 2, np.max), [((2, 4, 5, 3),)], spread),
+    Op("avg_pool2d", lambda x: tf.nn.avg_pool2d(x, 2, 1, "VALID"),
+       lambda x: _pool(x, 2, 1, np.mean), [((1, 3, 4, 2),)]),
+    Op("avg_pool2d SAME", lambda x: tf.nn.avg_pool2d(x, 3, 2, "SAME"),
+       lambda x: _pool(np.pad(x, [(0, 0), (0, 1), (0, 1), (0, 0)]), 3, 2, np.sum)
+       / _pool(np.pad(np.ones_like(x), [(0, 0), (0, 1), (0, 1), (0, 0)]), 3, 2, np.sum),
+       [((1, 4, 4, 2),)]),
+]
+
 OPS: list[Op] = (UNARY + BINARY + REDUCTIONS + ARRAYS + LINALG + NN + NONDIFFERENTIABLE
-                  + LINALG_MORE + KERAS_OPS)
+                  + LINALG_MORE + ARRAYS_MORE + MATH_MORE + NN_MORE)
 DIFFERENTIABLE: list[Op] = [op for op in OPS if op.grad]

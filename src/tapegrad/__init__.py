@@ -90,6 +90,25 @@ from .ops.control_flow import (
     vectorized_map,
     while_loop,
 )
+from .ops.indexing import (
+    gather_nd,
+    meshgrid,
+    repeat,
+    reverse_sequence,
+    roll,
+    scatter_nd,
+    searchsorted,
+    sequence_mask,
+    slice,
+    strided_slice,
+    tensor_scatter_nd_add,
+    tensor_scatter_nd_max,
+    tensor_scatter_nd_min,
+    tensor_scatter_nd_sub,
+    tensor_scatter_nd_update,
+    unique,
+    unique_with_counts,
+)
 from .ops.linalg import clip_by_global_norm, clip_by_norm, einsum, matmul, norm, tensordot
 from .ops.math import (
     abs,
@@ -147,6 +166,7 @@ from .ops.reduce import (
     reduce_prod,
     reduce_sum,
 )
+from .ops.special import acosh, add_n, asinh, atanh
 from .tape import GradientTape, UnconnectedGradients, custom_gradient
 from .tensor import Tensor, TensorShape, Variable, constant, convert_to_tensor, is_tensor
 
@@ -187,6 +207,10 @@ __all__ = [
     "linspace", "newaxis", "one_hot", "ones", "ones_like", "pad", "range", "rank", "reshape",
     "reverse", "shape", "size", "sort", "split", "squeeze", "stack", "tile", "transpose",
     "unstack", "zeros", "zeros_like",
+    "gather_nd", "meshgrid", "repeat", "reverse_sequence", "roll", "scatter_nd", "searchsorted",
+    "sequence_mask", "slice", "strided_slice", "tensor_scatter_nd_add", "tensor_scatter_nd_max",
+    "tensor_scatter_nd_min", "tensor_scatter_nd_sub", "tensor_scatter_nd_update", "unique",
+    "unique_with_counts", "acosh", "add_n", "asinh", "atanh",
     # linear algebra and clipping
     "clip_by_global_norm", "clip_by_norm", "einsum", "matmul", "norm", "tensordot",
     # the workbench (not in TensorFlow)

@@ -6,6 +6,43 @@
 TensorShape([2])
 """
 
-from .ops.random import normal, set_seed, shuffle, truncated_normal, uniform
+import types as _types
 
-__all__ = ["normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
+from .ops.random import (
+    Algorithm,
+    Generator,
+    categorical,
+    create_rng_state,
+    fold_in,
+    gamma,
+    get_global_generator,
+    normal,
+    poisson,
+    set_global_generator,
+    set_seed,
+    shuffle,
+    split,
+    stateless_binomial,
+    stateless_categorical,
+    stateless_gamma,
+    stateless_normal,
+    stateless_poisson,
+    stateless_shuffle,
+    stateless_truncated_normal,
+    stateless_uniform,
+    truncated_normal,
+    uniform,
+)
+
+experimental = _types.ModuleType("tapegrad.random.experimental",
+                                 "``tapegrad.random.experimental``: TensorFlow's names there.")
+experimental.__dict__.update(
+    Algorithm=Algorithm, Generator=Generator, create_rng_state=create_rng_state,
+    get_global_generator=get_global_generator, set_global_generator=set_global_generator,
+    stateless_fold_in=fold_in, stateless_shuffle=stateless_shuffle, stateless_split=split)
+
+__all__ = ["Algorithm", "Generator", "categorical", "create_rng_state", "experimental", "fold_in",
+           "gamma", "get_global_generator", "normal", "poisson", "set_global_generator",
+           "set_seed", "shuffle", "split", "stateless_binomial", "stateless_categorical",
+           "stateless_gamma", "stateless_normal", "stateless_poisson",
+           "stateless_truncated_normal", "stateless_uniform", "truncated_normal", "uniform"]

@@ -418,6 +418,64 @@ class Variable(Tensor):
             listener(root, mode, given if isinstance(given, Tensor) else operand)
         return _UnreadVariable(root) if read_value else None
 
+    # -- writing part of the value (TensorFlow's scatter methods). Each is an assign of a value
+    # made by ops, so a traced function replays it; the tape sees it as it sees assign: later
+    # reads see the new value, and no gradient flows to what was written --
+    def _scatter_nd(self, indices: Any, updates: Any, how: str) -> Variable:
+        from .ops import indexing
+        update = getattr(indexing, f"tensor_scatter_nd_{how}")
+        return self.assign(update(self, indices, convert_to_tensor(updates, dtype=self.dtype)))
+
+    def _sparse(self, sparse_delta: Any, how: str) -> Variable:
+        if not (hasattr(sparse_delta, "indices") and hasattr(sparse_delta, "values")):
+            raise TypeError(f"sparse_delta is not IndexedSlices: {sparse_delta}")
+        rows = convert_to_tensor(sparse_delta.indices)
+        return self._scatter_nd(rows._value[..., None], sparse_delta.values, how)
+
+    def scatter_update(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                       name: str | None = None) -> Variable:
+        """Rows ``sparse_delta.indices`` replaced by ``sparse_delta.values`` (IndexedSlices)."""
+        return self._sparse(sparse_delta, "update")
+
+    def scatter_add(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """``sparse_delta.values`` added to rows ``sparse_delta.indices`` (repeats add up)."""
+        return self._sparse(sparse_delta, "add")
+
+    def scatter_sub(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """``sparse_delta.values`` subtracted from rows ``sparse_delta.indices``."""
+        return self._sparse(sparse_delta, "sub")
+
+    def scatter_max(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """Rows ``sparse_delta.indices`` raised to at least ``sparse_delta.values``."""
+        return self._sparse(sparse_delta, "max")
+
+    def scatter_min(self, sparse_delta: Any, use_locking: builtins.bool = False,
+                    name: str | None = None) -> Variable:
+        """Rows ``sparse_delta.indices`` lowered to at most ``sparse_delta.values``."""
+        return self._sparse(sparse_delta, "min")
+
+    def scatter_nd_update(self, indices: Any, updates: Any, name: str | None = None
+                          ) -> Variable:
+        """Entries at n-d ``indices`` replaced by ``updates``, as ``tensor_scatter_nd_update``.
+
+        >>> import tapegrad as tf
+        >>> v = tf.Variable([1.0, 2.0, 3.0])
+        >>> v.scatter_nd_update([[0], [2]], [9.0, 8.0]).numpy().tolist()
+        [9.0, 2.0, 8.0]
+        """
+        return self._scatter_nd(indices, updates, "update")
+
+    def scatter_nd_add(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """``updates`` added at n-d ``indices``."""
+        return self._scatter_nd(indices, updates, "add")
+
+    def scatter_nd_sub(self, indices: Any, updates: Any, name: str | None = None) -> Variable:
+        """``updates`` subtracted at n-d ``indices``."""
+        return self._scatter_nd(indices, updates, "sub")
+
     def _store(self, value: Any) -> None:
         """Replace the value without checks or listeners: for kernels that own the update
         (an optimizer step), which the trace compiler replays as one op."""
@@ -455,6 +513,42 @@ class _UnreadVariable(Variable):
     @property
     def name(self) -> str:
         return "UnreadVariable"
+
+
+class VariableSlice(Tensor):
+    """What indexing a Variable returns: the sliced values, whose ``assign`` writes them back
+    into the variable (``v[1:3].assign(...)``), as in TensorFlow.
+
+    >>> import tapegrad as tf
+    >>> v = tf.Variable([1.0, 2.0, 3.0])
+    >>> v[1:].assign([5.0, 6.0]).numpy().tolist()
+    [1.0, 5.0, 6.0]
+    """
+
+    __slots__ = ("_variable", "_key")
+
+    def __init__(self, variable: Variable, key: Any, value: Any) -> None:
+        self._variable = base_variable(variable)
+        self._key = key
+        self._value = value
+
+    def assign(self, value: Any, use_locking: builtins.bool = False, name: str | None = None,
+               read_value: builtins.bool = True) -> Variable | None:
+        """Write ``value`` (of the slice's shape) into the variable; returns the variable."""
+        from . import tape
+        from .ops import array, math
+        variable = self._variable
+        update = value if isinstance(value, Tensor) else convert_to_tensor(value, variable.dtype)
+        if np.shape(update._value) != np.shape(self._value):
+            raise invalid_argument(f"sliced l-value shape {list(np.shape(self._value))} does "
+                                   f"not match r-value shape {list(np.shape(update._value))}. "
+                                   "Automatic broadcasting not yet implemented. "
+                                   "[Op:ResourceStridedSliceAssign]")
+        shape = np.shape(variable._value)
+        inside = np.zeros(shape, builtins.bool)
+        inside[self._key] = True
+        placed = tape.apply(array.SLICE_GRAD, (update,), (self._key, shape))
+        return variable.assign(math.where(inside, placed, variable), read_value=read_value)
 
 
 def base_variable(v: Variable) -> Variable:

@@ -26,6 +26,8 @@ from ..tape import Primitive
 from ..tensor import (
     Tensor,
     TensorShape,
+    Variable,
+    VariableSlice,
     as_int,
     as_ints,
     as_shape,
@@ -418,9 +420,15 @@ def getitem(tensor: Tensor, key: Any) -> Tensor:
                                        "[Op:StridedSlice] name: strided_slice/")
             axis += 1
     try:
-        return tape.apply(GETITEM, (tensor,), (key,))
+        if not isinstance(tensor, Variable):
+            return tape.apply(GETITEM, (tensor,), (key,))
+        # a variable's slice is a tensor that can also be assigned to, as in TensorFlow
+        out = VariableSlice(tensor, key, tensor._value[key])
     except IndexError as e:
         raise invalid_argument(f"{e} [Op:StridedSlice] name: strided_slice/") from None
+    if tape.recording:
+        tape.record(GETITEM, out, (tensor,), (key,))
+    return out
 
 
 Tensor.__getitem__ = getitem
@@ -492,8 +500,9 @@ def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
     """
     x = _tensor(tensor)
     m = concrete(_tensor(mask))  # the result's shape depends on it: a traced function checks it
-    if m.dtype.kind != "b":
+    if m.dtype.kind not in "biuf":
         raise TypeError(f"boolean_mask needs a bool mask, got {m.dtype}.")
+    m = m != 0  # TensorFlow takes a numeric mask's nonzero entries
     axis = 0 if axis is None else as_int(axis, "axis")
     shape = np.shape(x._value)
     if shape[axis:axis + m.ndim] != m.shape:

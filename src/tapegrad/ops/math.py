@@ -252,8 +252,6 @@ ACOS = Primitive("Acos", np.arccos, lambda xp, g, ans, x: -g / xp.sqrt(1 - x * x
 ATAN = Primitive("Atan", np.arctan, lambda xp, g, ans, x: g / (1 + x * x))
 SINH = Primitive("Sinh", np.sinh, lambda xp, g, ans, x: g * xp.cosh(x))
 COSH = Primitive("Cosh", np.cosh, lambda xp, g, ans, x: g * xp.sinh(x))
-ERF = Primitive("Erf", lambda x: np.asarray(_erf(x), dtype=x.dtype)[()],
-                lambda xp, g, ans, x: g * 1.1283791670955126 * xp.exp(-x * x))  # 2 / sqrt(pi)
 TANH = Primitive("Tanh", np.tanh, lambda xp, g, ans, x: g * (1 - ans * ans))
 SIGMOID = Primitive("Sigmoid", lambda x: _sigmoid(x), lambda xp, g, ans, x: g * ans * (1 - ans))
 SOFTPLUS = Primitive("Softplus", lambda x: np.logaddexp(0, x),
@@ -270,9 +268,6 @@ def _sigmoid(x: Any) -> Any:
     """1 / (1 + exp(-x)) without overflow: exp of a negative number only."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))[()]
-
-
-_erf = np.frompyfunc(__import__("math").erf, 1, 1)
 
 
 def _fn(prim: Primitive, math: str, example: str, kinds: str = FLOAT) -> Callable[..., Tensor]:
@@ -296,8 +291,6 @@ acos = _fn(ACOS, "Inverse cosine", ">>> float(tf.acos(1.0))\n0.0")
 atan = _fn(ATAN, "Inverse tangent", ">>> float(tf.atan(0.0))\n0.0")
 sinh = _fn(SINH, "Hyperbolic sine", ">>> float(tf.sinh(0.0))\n0.0")
 cosh = _fn(COSH, "Hyperbolic cosine", ">>> float(tf.cosh(0.0))\n1.0")
-erf = _fn(ERF, "The error function (2 / sqrt(pi)) * integral of exp(-t ** 2) from 0 to x",
-          ">>> float(tf.math.erf(0.0))\n0.0")
 tanh = _fn(TANH, "Hyperbolic tangent", ">>> float(tf.tanh(0.0))\n0.0")
 sigmoid = _fn(SIGMOID, "The logistic function 1 / (1 + e ** -x)", ">>> float(tf.sigmoid(0.0))\n0.5")
 softplus = _fn(SOFTPLUS, "log(1 + e ** x), without overflow",

@@ -80,6 +80,9 @@ _ROWS: dict[str, tuple[Any, Any]] = {
         array.SCATTER_ADD, (g, as_tensor(indices)), (axis, shape))),
     "slice_grad": (array._slice_grad, lambda g, key, shape: tape.apply(
         array.SLICE_GRAD, (g,), (key, shape))),
+    # any primitive: its kernel on values, or the op on tensors (rules that need another op)
+    "apply": (lambda prim, xs, params: prim.kernel(*xs, *params),
+              lambda prim, xs, params: tape.apply(prim, tuple(xs), tuple(params))),
     # a gradient that is itself one op (nn.RELU_GRAD): its kernel, or the op on (g, x)
     "fused": (lambda prim, g, x, *params: prim.kernel(g, x, *params),
               lambda prim, g, x, *params: tape.apply(prim, (g, x), params)),
