@@ -906,7 +906,9 @@ class Function:
         if tape._state.tapes or tape._listeners or config._run_eagerly:
             # A tape records (it must see the ops), a trace is running (inline into it), or the
             # user asked for eager functions (tapegrad.config.run_functions_eagerly).
-            return self.python_function(*args, **kwargs)
+            result = self.python_function(*args, **kwargs)
+            return result if config._run_eagerly or type(result) is Tensor else \
+                nest.map_structure(_as_output, result)
         if not kwargs and not any(isinstance(a, (list, tuple, dict)) for a in args):
             leaves: list[Any] = list(args)  # flat arguments: the common case, kept cheap
             structure = None
@@ -917,7 +919,7 @@ class Function:
         plan = self._plans.get(key)
         if plan is None:
             if self.reduce_retracing and self._seen_with_other_shapes(key):
-                return self.python_function(*args, **kwargs)
+                return nest.map_structure(_as_output, self.python_function(*args, **kwargs))
             return self._trace(args, kwargs, leaves, key)[1]  # the traced run is this call
         values = [_value_of(x) for x in leaves if _is_tensor_argument(x)]
         try:
@@ -946,7 +948,7 @@ class Function:
                           "values; tapegrad.function runs calls on new paths eagerly. Use "
                           "tapegrad.cond or tapegrad.while_loop, or compute the condition "
                           "outside the function.", self.python_function.__name__, MAX_PATHS)
-            return self.python_function(*args, **kwargs)
+            return nest.map_structure(_as_output, self.python_function(*args, **kwargs))
         child, result = self._trace(args, kwargs, leaves, key)
         plan.children[outcome] = child
         return result
