@@ -626,6 +626,10 @@ class _Plan:
         x = self._source(t)
         if convert is bool:
             test = f"not {x}" if result else x
+        elif convert is None and result.dtype.kind in "iub" and result.size <= 16:
+            # a shape, an axis, an index: compared as a list, a few hundred nanoseconds
+            test = f"{x}.shape != {result.shape!r} or {x}.tolist() != " \
+                f"{self._bind(result.tolist(), 'c')}"
         elif convert is None:
             test = f"not same({x}, {self._bind(result, 'c')})"
         else:
