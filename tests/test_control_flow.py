@@ -236,3 +236,16 @@ def test_nested_branches_and_loops_compile_into_one_plan():
         assert [float(t) for t in f(x)] == [float(t) for t in f.python_function(x)]
         v.assign_add(1.0)
     assert f.experimental_get_tracing_count() == 1
+
+
+def test_cond_gradient_with_an_upstream_that_depends_on_the_input():
+    w = tf.Variable(2.0)
+
+    @tf.function
+    def grad(x):
+        with tf.GradientTape() as tape:
+            y = tf.cond(x > 0, lambda: w * x, lambda: w * w * x) * x
+        return tape.gradient(y, w)
+    for a in (1.0, -1.0, 3.0, -2.0):
+        assert float(grad(tf.constant(a))) == float(grad.python_function(tf.constant(a)))
+    assert grad.experimental_get_tracing_count() == 1

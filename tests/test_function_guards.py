@@ -336,3 +336,15 @@ def test_ops_computed_outside_primitives_are_guarded():
         return f, []
     _compare(make, [(_c(1.0, 5.0, 2.0),), (_c(9.0, -5.0, 2.0),), (_c(-1.0, 5.0, 7.0),),
                     (_c(1.0, 5.0, 2.0),)])
+
+
+def test_traced_output_gradients_are_guarded():
+    def make():
+        w = tf.Variable(2.0)
+
+        def f(x):
+            with tf.GradientTape() as tape:
+                y = w * 3.0
+            return tape.gradient(y, w, output_gradients=x)
+        return f, [w]
+    _compare(make, [(_c(1.0),), (_c(-1.0),), (_c(3.0),), (_c(1.0),)])

@@ -64,6 +64,7 @@ from . import tensor as tensor_module
 from .dtypes import DType, as_dtype
 from .ops import control_flow
 from .ops import math as math_ops
+from .ops import reduce as reduce_ops
 from .tape import Primitive
 from .tensor import Tensor, TensorShape, Variable, base_variable, to_numpy, wrap, write_listeners
 
@@ -298,8 +299,9 @@ def _branch_gradients(selector: Tensor, mode: str, fns: list[tuple[Any, Callable
             with tape.GradientTape() as inner:
                 inner.watch(list(captures))
                 out = [x for x in nest.flatten(fn()) if isinstance(x, Tensor)][j]
-            return inner.gradient(out, list(captures), output_gradients=upstream,
-                                  unconnected_gradients="zero")
+                # upstream weights the output by ops, so the plan computes it on every call
+                weighted = reduce_ops.reduce_sum(out * upstream)
+            return inner.gradient(weighted, list(captures), unconnected_gradients="zero")
         return gradients
     compiled = compile_branches(selector, mode, [(key, arm(fn)) for key, fn in fns])
     if compiled is not NotImplemented:
