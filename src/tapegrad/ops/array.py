@@ -484,7 +484,7 @@ def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
     [1, 3]
     """
     x = _tensor(tensor)
-    m = concrete(_tensor(mask))  # its value picks the entries: a tracing function guards it
+    m = concrete(_tensor(mask))  # the result's shape depends on it: a traced function checks it
     if m.dtype.kind != "b":
         raise TypeError(f"boolean_mask needs a bool mask, got {m.dtype}.")
     axis = 0 if axis is None else as_int(axis, "axis")
@@ -510,7 +510,7 @@ def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = Non
     >>> tf.one_hot([0, 2], 3).numpy().tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    idx = concrete(_tensor(indices))  # computed outside a primitive: guarded when traced
+    idx = _tensor(indices)._value
     target = as_dtype(dtype) if dtype is not None else (
         convert_to_tensor(on_value).dtype if on_value is not None else float32)
     on = to_numpy(1 if on_value is None else on_value, target)
@@ -641,7 +641,7 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
     >>> tf.fill([2], 3).numpy().tolist()
     [3, 3]
     """
-    v = concrete(_tensor(value))  # computed outside a primitive: guarded when traced
+    v = concrete(_tensor(value))
     if np.ndim(v) != 0:
         raise invalid_argument(f"value must be a scalar. Got {np.ndim(v)} dimensions "
                                "[Op:Fill] name: ")
@@ -707,7 +707,7 @@ def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int
     >>> tf.linspace(0.0, 1.0, 5).numpy().tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
-    lo, hi = concrete(_tensor(start)), concrete(_tensor(stop))  # guarded when traced
+    lo, hi = concrete(_tensor(start)), concrete(_tensor(stop))
     try:
         np.broadcast_shapes(np.shape(lo), np.shape(hi))
     except ValueError:
@@ -764,7 +764,7 @@ def argsort(values: Any, axis: int = -1, direction: str = "ASCENDING", stable: b
     >>> tf.argsort([3, 1, 2]).numpy().tolist()
     [1, 2, 0]
     """
-    v = concrete(_tensor(values))  # computed outside a primitive: guarded when traced
+    v = _tensor(values)._value
     if not isinstance(direction, str) or direction not in ("ASCENDING", "DESCENDING"):
         raise ValueError(f"direction should be one of ASCENDING, DESCENDING, got {direction!r}")
     axis = _sort_axis(axis, np.shape(v))
