@@ -216,3 +216,36 @@ def test_print_formats_and_prints_on_every_call():
     for a in (1.0, 2.0, 3.0):
         f(tf.constant(a))
     assert traced_out.getvalue() == "x: 1\nx: 2\nx: 3\n" and len(python_prints) == 1
+
+
+def test_nested_branches_and_loops_compile_into_one_plan():
+    v = tf.Variable(3.0)
+
+    @tf.function
+    def f(x):
+        a = tf.cond(x > 0, lambda: v, lambda: x)
+        b = tf.cond(x > 1, lambda: tf.cond(x > 2, lambda: x * 10.0, lambda: x * 5.0),
+                    lambda: -x)
+        _, c = tf.while_loop(lambda i, c: i < 5, lambda i, c: (
+            i + 1, tf.cond(c > 10.0, lambda: c - 7.0, lambda: c * 2.0 + x)), (0, x))
+        d = tf.cond(x > 0.5, lambda: tf.while_loop(lambda t: t < 20.0, lambda t: t * 2.0,
+                                                   [x + 0.1])[0], lambda: x)
+        return a * 1.0, b, c, d
+    for a in (1.5, -1.0, 2.5, 0.7, 3.0, -2.0):
+        x = tf.constant(a)
+        assert [float(t) for t in f(x)] == [float(t) for t in f.python_function(x)]
+        v.assign_add(1.0)
+    assert f.experimental_get_tracing_count() == 1
+
+
+def test_cond_gradient_with_an_upstream_that_depends_on_the_input():
+    w = tf.Variable(2.0)
+
+    @tf.function
+    def grad(x):
+        with tf.GradientTape() as tape:
+            y = tf.cond(x > 0, lambda: w * x, lambda: w * w * x) * x
+        return tape.gradient(y, w)
+    for a in (1.0, -1.0, 3.0, -2.0):
+        assert float(grad(tf.constant(a))) == float(grad.python_function(tf.constant(a)))
+    assert grad.experimental_get_tracing_count() == 1

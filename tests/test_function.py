@@ -246,6 +246,13 @@ def test_python_numbers_returned_become_tensors():
         a, b, c, d = f(tf.constant(1.0))
         assert isinstance(a, tf.Tensor) and a.dtype == tf.float32 and float(a) == 1.5
         assert c["a"].dtype == tf.int32 and int(c["a"]) == 3 and d is None and float(b) == 2.0
+    with tf.GradientTape():  # run eagerly for the tape: still tensors, as TensorFlow returns
+        assert isinstance(f(tf.constant(1.0))[0], tf.Tensor)
+    tf.config.run_functions_eagerly(True)
+    try:  # the Python function itself, as TensorFlow runs it then
+        assert f(tf.constant(1.0))[0] == 1.5 and not isinstance(f(tf.constant(1.0))[0], tf.Tensor)
+    finally:
+        tf.config.run_functions_eagerly(False)
 
 
 def test_get_concrete_function_with_specs():

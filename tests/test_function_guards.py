@@ -323,3 +323,26 @@ def test_conversions_of_a_variable_itself():
             return x * scale
         return f, [v]
     _compare(make, [(_c(1.0),)] * 5)
+
+
+def test_ops_computed_outside_primitives_are_guarded():
+    """boolean_mask, fill and linspace read their tensor arguments' values in Python: traced,
+    those values are guarded, so the results follow the inputs."""
+    def make():
+        def f(x):
+            return (tf.boolean_mask(x, x > 0.0), tf.fill([2], x[0]), tf.linspace(x[1], x[2], 3))
+        return f, []
+    _compare(make, [(_c(1.0, 5.0, 2.0),), (_c(9.0, -5.0, 2.0),), (_c(-1.0, 5.0, 7.0),),
+                    (_c(1.0, 5.0, 2.0),)])
+
+
+def test_traced_output_gradients_are_guarded():
+    def make():
+        w = tf.Variable(2.0)
+
+        def f(x):
+            with tf.GradientTape() as tape:
+                y = w * 3.0
+            return tape.gradient(y, w, output_gradients=x)
+        return f, [w]
+    _compare(make, [(_c(1.0),), (_c(-1.0),), (_c(3.0),), (_c(1.0),)])

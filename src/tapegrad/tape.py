@@ -37,7 +37,7 @@ import numpy as np
 
 from . import nest
 from .errors import invalid_argument
-from .tensor import Tensor, Variable, base_variable, convert_to_tensor, wrap
+from .tensor import Tensor, Variable, base_variable, concrete, convert_to_tensor, wrap
 
 
 def warn(message: str, *args: Any) -> None:
@@ -596,7 +596,9 @@ def _seeds(targets: list[Tensor], output_gradients: Any) -> list[Any]:
             raise invalid_argument(
                 f"cannot compute Mul as input #1(zero-based) was expected to be a "
                 f"{og.dtype._op_name} tensor but is a {t.dtype._op_name} tensor [Op:Mul] name: ")
-        og = convert_to_tensor(og, dtype_hint=t.dtype)._value.astype(value.dtype, copy=False)
+        # concrete: a seed enters the backward pass as a value; a tracing function guards it
+        og = concrete(convert_to_tensor(og, dtype_hint=t.dtype)).astype(value.dtype,
+                                                                      copy=False)
         try:
             seeds.append(np.broadcast_to(og, value.shape))
         except ValueError:

@@ -145,13 +145,17 @@ class Tensor:
 
     def numpy(self) -> Any:
         """A NumPy copy of the value: an ndarray, or a NumPy scalar for a scalar tensor."""
-        value = concrete(self)
+        value = self._value  # noted by a tracing function, as in concrete()
+        if _on_convert is not None:
+            _on_convert(self, None, value)
         return value[()].copy() if isinstance(value, np.ndarray) and value.ndim == 0 \
             else value.copy()
 
     # -- Python protocols --
     def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
-        value = concrete(self)
+        value = self._value  # noted by a tracing function, as in concrete()
+        if _on_convert is not None:
+            _on_convert(self, None, value)
         if copy or dtype is not None:
             return np.array(value, dtype=dtype, copy=True)
         view = np.asarray(value).view()

@@ -170,13 +170,17 @@ def case(pred_fn_pairs: Any, default: Callable[[], Any] | None = None,
     elif isinstance(pred_fn_pairs, (list, tuple)):
         pairs = list(pred_fn_pairs)
     else:
-        raise TypeError("pred_fn_pairs must be a list or tuple, got "
-                        f"{type(pred_fn_pairs).__name__}")
+        raise TypeError("'pred_fn_pairs' must be a list, tuple, or dict. "
+                        f"Received: {type(pred_fn_pairs)}")
     for pair in pairs:
         if not isinstance(pair, tuple) or len(pair) != 2:
-            raise TypeError(f"Each entry in pred_fn_pairs must be a 2-tuple, got {pair!r}")
+            raise TypeError(f"Each entry in 'pred_fn_pairs' must be a 2-tuple. Received {pair}.")
+        if not isinstance(pair[0], (Tensor, bool)):
+            raise TypeError(f"pred must be a Tensor or bool, got: {pair[0]}")
         if not callable(pair[1]):
             raise TypeError(f"fn for pred {pair[0]} must be callable.")
+    if default is not None and not callable(default):
+        raise TypeError("default must be callable.")
     if default is None:
         if not pairs:
             raise ValueError("pred_fn_pairs must not be empty when default is None.")
@@ -214,17 +218,19 @@ def switch_case(branch_index: Any, branch_fns: Any, default: Callable[[], Any] |
         fns = dict(branch_fns) if branch_fns and isinstance(branch_fns[0], tuple) \
             else dict(enumerate(branch_fns))
     else:
-        raise TypeError("branch_fns must be a list, tuple, or dict")
+        raise TypeError("'branch_fns' must be a list, tuple, or dict")
     if not fns:
-        raise ValueError("Must provide at least one item in branch_fns")
+        raise ValueError("Must provide at least one item in 'branch_fns'")
     for key, fn in fns.items():
         if not isinstance(key, int):
             raise TypeError(f"branch_fns dict keys must be ints, got {key!r}")
         if not callable(fn):
             raise TypeError(f"branch_fns[{key}] must be callable.")
+    if default is not None and not callable(default):
+        raise TypeError("default must be callable.")
     if isinstance(branch_index, Tensor) and (branch_index._value.dtype.kind not in "iu" or
                                              branch_index._value.ndim != 0):
-        raise TypeError(f"branch_index must be a scalar int32 tensor, got {branch_index!r}")
+        raise TypeError(f"'branch_index' must be an integer Tensor, got {branch_index.dtype!r}")
     if _tracing():
         arms = [(k, f) for k, f in fns.items() if default is not None or k != max(fns)]
         arms.append((None, default if default is not None else fns[max(fns)]))
