@@ -357,11 +357,27 @@ def _max_pool_grad(g: Any, x: Any, index: Any) -> Any:
 
 # Picking each window's largest entry, and its gradient (a scatter into the input's shape). The
 # gradient's own gradient for the input is zero, not missing, as TensorFlow's MaxPoolGradGrad.
+# The positions picked are an input (from MAX_POOL_INDEX, an op of its own), so a traced function
+# picks each call's largest entries.
 MAX_POOL = Primitive("MaxPool", lambda x, index: np.take(x, index),
-                     lambda xp, g, ans, x, index: xp.apply(MAX_POOL_GRAD, (g, x), (index,)))
+                     lambda xp, g, ans, x, index: xp.apply(MAX_POOL_GRAD, (g, x, index), ()),
+                     None)
 MAX_POOL_GRAD = Primitive("MaxPoolGrad", _max_pool_grad,
-                          lambda xp, gg, ans, g, x, index: xp.apply(MAX_POOL, (gg,), (index,)),
-                          lambda xp, gg, ans, g, x, index: gg * 0)
+                          lambda xp, gg, ans, g, x, index: xp.apply(MAX_POOL, (gg, index), ()),
+                          lambda xp, gg, ans, g, x, index: gg * 0, None)
+
+
+def _max_pool_index(x: Any, size: Pair, stride: Pair, out: Pair) -> Any:
+    """The flat position in ``x`` of each window's first largest entry, as TensorFlow picks."""
+    shape = x.shape
+    windows = _windows(x, size, stride, (1, 1), out)
+    flat = windows.reshape(windows.shape[:3] + (-1, shape[3]))
+    first = np.argmax(flat, axis=3)[:, :, :, None]
+    index = _windows(np.arange(np.prod(shape)).reshape(shape), size, stride, (1, 1), out)
+    return np.take_along_axis(index.reshape(flat.shape), first, axis=3)[:, :, :, 0]
+
+
+MAX_POOL_INDEX = Primitive("MaxPoolArgmax", _max_pool_index)  # no gradient: positions
 
 
 def _max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: Any,
@@ -371,14 +387,9 @@ def _max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: A
     x, last, size, stride, pads = _pool_args(x, ksize, strides, padding, data_format, rank)
     low = -np.inf if x._value.dtype.kind == "f" else np.iinfo(x._value.dtype).min
     x = _padded(x, pads, low)
-    shape = np.shape(x._value)
-    out = _out_size(shape[1:3], size, stride, (1, 1))
-    windows = _windows(x._value, size, stride, (1, 1), out)
-    flat = windows.reshape(windows.shape[:3] + (-1, shape[3]))
-    first = np.argmax(flat, axis=3)[:, :, :, None]  # the first largest, as TensorFlow picks
-    index = _windows(np.arange(np.prod(shape)).reshape(shape), size, stride, (1, 1), out)
-    index = np.take_along_axis(index.reshape(flat.shape), first, axis=3)[:, :, :, 0]
-    return _pool_out(tape.apply(MAX_POOL, (x,), (index.astype(np.int64),)), last, rank)
+    out = _out_size(np.shape(x._value)[1:3], size, stride, (1, 1))
+    index = tape.apply(MAX_POOL_INDEX, (x,), (size, stride, out))
+    return _pool_out(tape.apply(MAX_POOL, (x, index)), last, rank)
 
 
 def _avg_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: Any,

@@ -22,7 +22,7 @@ from .. import tape
 from ..dtypes import DType, as_dtype
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, as_ints, convert_to_tensor, new_shape, wrap
+from ..tensor import Tensor, as_int, as_ints, concrete, convert_to_tensor, new_shape, wrap
 from .array import broadcast_to, gather, getitem, reshape
 from .math import check_kind, operands
 
@@ -57,7 +57,7 @@ SCATTER_ND = Primitive("ScatterNd", _scatter_nd, lambda xp, g, ans, u, indices, 
 def _nd_indices(indices: Any, shape: tuple[int, ...], op: str) -> Any:
     """Integer n-d indices, each coordinate inside ``shape``, as TensorFlow checks them."""
     t = _tensor(indices)
-    idx = t._value
+    idx = concrete(t)  # a traced function checks the indices it was traced with
     if idx.dtype.kind not in "iu":
         raise TypeError(f"Value passed to parameter 'indices' has DataType {t.dtype.name} not "
                         "in list of allowed values: int16, int32, int64")
@@ -82,7 +82,7 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
     x = _tensor(params)
     shape = np.shape(x._value)
     batch_dims = as_int(batch_dims, "batch_dims")
-    idx = _tensor(indices)._value
+    idx = concrete(_tensor(indices))
     if batch_dims:  # prepend each entry's batch coordinates, then gather from the whole tensor
         batch = shape[:batch_dims]
         if idx.shape[:batch_dims] != batch:
@@ -195,18 +195,19 @@ def _scatter_extreme(ufunc: np.ufunc, op: str, doc: str) -> Any:
     """
     def fn(tensor: Any, indices: Any, updates: Any, name: str | None = None) -> Tensor:
         x, u, idx = _scatter_inputs(tensor, indices, updates, op)
-        shape = np.shape(x._value)
+        xv, uv = concrete(x), concrete(u)  # the choice of extremes: checked in a traced function
+        shape = np.shape(xv)
         start = -np.inf if ufunc is np.maximum else np.inf
-        best = np.full(shape, start if x._value.dtype.kind == "f" else (
-            np.iinfo(x._value.dtype).min if ufunc is np.maximum
-            else np.iinfo(x._value.dtype).max), x._value.dtype)
-        ufunc.at(best, _nd_key(idx), u._value)
-        out = ufunc(x._value, best)
-        if x._value.dtype.kind != "f" or not tape.recording:
+        best = np.full(shape, start if xv.dtype.kind == "f" else (
+            np.iinfo(xv.dtype).min if ufunc is np.maximum
+            else np.iinfo(xv.dtype).max), xv.dtype)
+        ufunc.at(best, _nd_key(idx), uv)
+        out = ufunc(xv, best)
+        if xv.dtype.kind != "f" or not tape.recording:
             return wrap(out)
         # differentiable form: weights of the old entry and of each update in the result
-        x_hit = (x._value == out).astype(out.dtype)
-        u_hit = (u._value == out[_nd_key(idx)]).astype(out.dtype)
+        x_hit = (xv == out).astype(out.dtype)
+        u_hit = (uv == out[_nd_key(idx)]).astype(out.dtype)
         count = x_hit + _scatter_nd(u_hit, idx, shape)
         x_part = x * (x_hit / count)
         u_part = tape.apply(SCATTER_ND, (u * (u_hit / count[_nd_key(idx)]),), (idx, shape))
@@ -313,7 +314,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
     if not -ndim <= axis < ndim:
         raise invalid_argument(f"axis {axis} is out of range for a tensor of rank {ndim}")
     n = np.shape(x._value)[axis % ndim]
-    counts = np.asarray(_tensor(repeats)._value)
+    counts = np.asarray(concrete(_tensor(repeats)))
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or counts.size not in (1, n):
         raise invalid_argument(f"repeats must be an integer scalar or a vector of length {n}, "
                                f"got shape {list(counts.shape)}")
@@ -355,7 +356,7 @@ def reverse_sequence(input: Any, seq_lengths: Any, seq_axis: int | None = None,
     """
     x = _tensor(input)
     shape = np.shape(x._value)
-    lengths = np.asarray(_tensor(seq_lengths)._value)
+    lengths = np.asarray(concrete(_tensor(seq_lengths)))
     if seq_axis is None:
         raise ValueError("seq_axis must be given")
     seq_axis, batch_axis = as_int(seq_axis, "seq_axis"), as_int(batch_axis or 0, "batch_axis")
@@ -415,7 +416,7 @@ UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "coun
 
 
 def _unique(x: Any, out_idx: Any) -> tuple[Any, Any, Any]:
-    v = _tensor(x)._value
+    v = concrete(_tensor(x))
     if v.ndim != 1:
         raise invalid_argument("unique expects a 1D vector. [Op:Unique]")
     values, first, inverse, counts = np.unique(v, return_index=True, return_inverse=True,
@@ -463,7 +464,7 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left",
     if side not in ("left", "right"):
         raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: "
                          f"`side` = {side}.")
-    s, v = seq._value, vals._value
+    s, v = concrete(seq), concrete(vals)
     if s.ndim < 1 or s.shape[:-1] != v.shape[:-1]:
         raise invalid_argument(f"Leading dim_size of both tensors must match. [Op:"
                                f"{'LowerBound' if side == 'left' else 'UpperBound'}]")
@@ -483,7 +484,7 @@ def sequence_mask(lengths: Any, maxlen: Any = None, dtype: DType | str = "bool",
     """
     t = _tensor(lengths)
     check_kind(Primitive("SequenceMask", None), t, "iu")
-    n = t._value
+    n = concrete(t)
     top = (int(np.max(n)) if n.size else 0) if maxlen is None else as_int(maxlen, "maxlen")
     mask = np.arange(builtins.max(top, 0)) < np.expand_dims(n, -1)
     return wrap(mask.astype(as_dtype(dtype)._np))

@@ -20,9 +20,9 @@ import numpy as np
 from .. import tape
 from ..dtypes import DType, as_dtype, float32
 from ..errors import invalid_argument
-from ..tensor import Tensor, as_int, convert_to_tensor, wrap
-from .array import SCATTER_ADD, concat, gather, reshape
-from .math import where
+from ..tensor import Tensor, as_int, concrete, convert_to_tensor, wrap
+from .array import SCATTER_ADD, argsort, concat, gather, reshape
+from .math import cast, where
 from .reduce import reduce_max, reduce_min, reduce_prod
 
 
@@ -32,7 +32,7 @@ def _tensor(x: Any) -> Tensor:
 
 def _ids(segment_ids: Any, data: Tensor, op: str) -> Any:
     t = _tensor(segment_ids)
-    ids = t._value
+    ids = concrete(t)  # a traced function checks the ids it was traced with
     if ids.dtype.kind not in "iu":
         raise TypeError(f"Value passed to parameter 'segment_ids' has DataType {t.dtype.name} "
                         "not in list of allowed values: int32, int64")
@@ -220,7 +220,7 @@ def bincount(arr: Any, weights: Any = None, minlength: Any = None, maxlength: An
     >>> tf.math.bincount([1, 1, 3]).numpy().tolist()
     [0, 2, 0, 1]
     """
-    a = _tensor(arr)._value
+    a = concrete(_tensor(arr))
     if a.dtype.kind not in "iu":
         raise TypeError(f"bincount needs integer values, got {a.dtype}")
     if np.any(a < 0):
@@ -230,7 +230,7 @@ def bincount(arr: Any, weights: Any = None, minlength: Any = None, maxlength: An
         size = max(size, as_int(minlength, "minlength"))
     if maxlength is not None:
         size = min(size, as_int(maxlength, "maxlength"))
-    w = None if weights is None else np.broadcast_to(_tensor(weights)._value, a.shape)
+    w = None if weights is None else np.broadcast_to(concrete(_tensor(weights)), a.shape)
     out_dtype = w.dtype if w is not None and not binary_output else as_dtype(dtype)._np
     rows = a.reshape(1, -1) if axis is None else a.reshape(-1, a.shape[-1])
     wrows = None if w is None else (w.reshape(1, -1) if axis is None
@@ -258,7 +258,7 @@ def confusion_matrix(labels: Any, predictions: Any, num_classes: Any = None, wei
     >>> tf.math.confusion_matrix([0, 1, 2], [0, 2, 2]).numpy().tolist()
     [[1, 0, 0], [0, 0, 1], [0, 0, 1]]
     """
-    y, p = (np.ravel(_tensor(v)._value).astype(np.int64) for v in (labels, predictions))
+    y, p = (np.ravel(concrete(_tensor(v))).astype(np.int64) for v in (labels, predictions))
     if y.shape != p.shape:
         raise ValueError(f"Dimensions {y.size} and {p.size} are not compatible")
     if np.any(y < 0) or np.any(p < 0):
@@ -268,7 +268,7 @@ def confusion_matrix(labels: Any, predictions: Any, num_classes: Any = None, wei
     if np.any(y >= n) or np.any(p >= n):
         raise invalid_argument(f"`labels` and `predictions` must be less than num_classes {n}")
     out = np.zeros((n, n), as_dtype(dtype)._np)
-    np.add.at(out, (y, p), 1 if weights is None else np.ravel(_tensor(weights)._value))
+    np.add.at(out, (y, p), 1 if weights is None else np.ravel(concrete(_tensor(weights))))
     return wrap(out)
 
 
@@ -294,14 +294,14 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: DType | str =
         columns = shape[-1] if shape else 0
         raise invalid_argument(f"input must have at least k columns. Had {columns}, needed {k} "
                                "[Op:TopKV2]")
-    v = x._value
-    keys = -v if v.dtype.kind != "u" else np.iinfo(v.dtype).max - v
-    order = np.argsort(keys, axis=-1, kind="stable")[..., :k]
+    # The order is an op on x (argsort), so a traced function ranks each call's values.
+    order = argsort(x, -1, "DESCENDING")[..., :k]
     n = shape[-1]
-    offsets = (np.arange(int(np.prod(shape[:-1]))) * n).reshape(shape[:-1] + (1,))
-    values = reshape(gather(reshape(x, (-1,)), (order + offsets).reshape(-1).astype(np.int64)),
+    offsets = (np.arange(int(np.prod(shape[:-1])), dtype=np.int32) * n).reshape(
+        shape[:-1] + (1,))
+    values = reshape(gather(reshape(x, (-1,)), reshape(order + offsets, (-1,))),
                      shape[:-1] + (k,))
-    return TopKV2(values, wrap(order.astype(as_dtype(index_type)._np)))
+    return TopKV2(values, cast(order, index_type))
 
 
 def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) -> Tensor:
@@ -316,8 +316,8 @@ def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) ->
         raise ValueError(f"Incompatible type conversion requested to type float32 for "
                          f"predictions of type {predictions.dtype.name}: in_top_k takes float32 "
                          "predictions.")
-    t = _tensor(targets)._value
-    p = convert_to_tensor(predictions, dtype=float32)._value
+    t = concrete(_tensor(targets))
+    p = concrete(convert_to_tensor(predictions, dtype=float32))
     if p.ndim != 2 or t.shape != p.shape[:1]:
         raise invalid_argument(f"predictions must be 2-dimensional and targets 1-dimensional "
                                f"of the same length, got {list(p.shape)} and {list(t.shape)}")

@@ -22,7 +22,7 @@ from .. import tape
 from ..dtypes import DType, as_dtype
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, convert_to_tensor, wrap
+from ..tensor import Tensor, as_int, concrete, convert_to_tensor, wrap
 from .math import (
     FLOAT,
     add,
@@ -220,7 +220,7 @@ def polygamma(a: Any, x: Any, name: str | None = None) -> Tensor:
     """
     order, t = operands(POLYGAMMA, a, x)  # one dtype, by TensorFlow's rules
     check_kind(POLYGAMMA, t, "f")
-    order = order._value
+    order = concrete(order)  # the order picks the formula: checked in a traced function
     try:
         np.broadcast_shapes(order.shape, np.shape(t._value))
     except ValueError:
@@ -474,7 +474,7 @@ def count_nonzero(input: Any, axis: Any = None, keepdims: bool | None = None,
     >>> tf.math.count_nonzero([[0, 1], [2, 0]], axis=1).numpy().tolist()
     [1, 1]
     """
-    v = _tensor(input)._value
+    v = concrete(_tensor(input))
     axes = normalize_axes(axis, v.ndim, "Sum")
     out = np.count_nonzero(v, axis=axes, keepdims=bool(keepdims))
     return wrap(np.asarray(out).astype(as_dtype(dtype)._np)[()])
@@ -487,12 +487,12 @@ def zero_fraction(value: Any, name: str | None = None) -> Tensor:
     >>> float(tf.math.zero_fraction([0.0, 1.0, 0.0, 2.0]))
     0.5
     """
-    v = _tensor(value)._value
+    v = concrete(_tensor(value))
     return wrap(np.float32(np.mean(v == 0)) if v.size else np.float32(np.nan))
 
 
 def _monotone(x: Any, strict: bool) -> Tensor:
-    v = np.ravel(_tensor(x)._value)
+    v = np.ravel(concrete(_tensor(x)))
     if v.dtype.kind not in "fiu":
         raise TypeError(f"Expected x to be numeric, got {v.dtype}.")
     step = np.diff(v)
