@@ -396,11 +396,7 @@ class Model(Layer):
         return self(x, training=False)
 
     def _run(self, name: str, core: Callable[..., Any], *args: Any) -> Any:
-        """Run a step: eagerly the first time (it builds variables), then traced. Integer
-        inputs run eagerly: ``gather`` takes its indices as fixed parameters, so a trace would
-        replay the first batch's indices (an Embedding's lookups)."""
-        if any(isinstance(t, Tensor) and t.dtype.is_integer for t in nest.flatten(args[0])):
-            return core(*args)
+        """Run a step: eagerly the first time (it builds variables), then traced."""
         if self._run_eagerly or name not in self._functions:
             if not self._run_eagerly:
                 self._functions[name] = tg_function(core)
