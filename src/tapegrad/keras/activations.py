@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from .. import nn
 from ..ops import math as math_ops
+from ..ops import special
 from ..tensor import Tensor, convert_to_tensor
 
 __all__ = ["elu", "exponential", "gelu", "get", "hard_sigmoid", "leaky_relu", "linear",
@@ -76,7 +77,7 @@ def gelu(x: Any, approximate: bool = False) -> Tensor:
     if approximate:
         inner = math.sqrt(2 / math.pi) * (x + 0.044715 * x * x * x)
         return 0.5 * x * (1.0 + math_ops.tanh(inner))
-    return 0.5 * x * (1.0 + math_ops.erf(x * (1 / math.sqrt(2))))
+    return 0.5 * x * (1.0 + special.erf(x * (1 / math.sqrt(2))))
 
 
 def sigmoid(x: Any) -> Tensor:
