@@ -404,16 +404,30 @@ def stateless_categorical(logits: Any, num_samples: Any, seed: Any,
 
 def stateless_gamma(shape: Any, seed: Any, alpha: Any, beta: Any = None,
                     dtype: DType | str = float32, name: str | None = None) -> Tensor:
-    """Gamma(alpha, rate beta) samples of ``shape`` (alpha and beta broadcast to it).
+    """Gamma(alpha, rate beta) samples of ``shape`` (alpha and beta broadcast to it),
+    differentiable in alpha and beta as ``gamma`` is.
 
     >>> import tapegrad as tf
     >>> tf.random.stateless_gamma([3, 2], seed=[1, 2], alpha=[1.0, 4.0]).shape
     TensorShape([3, 2])
     """
     d = _float_dtype(dtype)
-    a = _float_input(alpha, d)._value
-    b = _float_input(1 if beta is None else beta, d)._value
-    return _stateless("gamma", new_shape(shape, "StatelessRandomGammaV2"), d._np, seed, a, b)
+    a = _float_input(alpha, d)
+    shape = new_shape(shape, "StatelessRandomGammaV2")
+    try:
+        np.broadcast_to(a._value, shape)
+    except ValueError:
+        raise invalid_argument(f"alpha of shape {list(a.shape)} does not broadcast to shape "
+                               f"{list(shape)} [Op:StatelessRandomGammaV2]") from None
+    raw = tape.apply(STATELESS_GAMMA, (_seed_pair(seed), a), (shape, d._np))
+    return raw if beta is None else raw / _float_input(beta, d)
+
+
+STATELESS_GAMMA = Primitive(
+    "StatelessRandomGammaV2", lambda seed, alpha, shape, dtype: _sample(
+        _rng_of(seed), "gamma", shape, dtype, alpha, np.ones((), dtype)), None,
+    lambda xp, g, ans, seed, alpha, shape, dtype: _gamma_alpha_rule(xp, g, ans, alpha, shape,
+                                                                   dtype, None))
 
 
 def stateless_poisson(shape: Any, seed: Any, lam: Any, dtype: DType | str = "int32",
