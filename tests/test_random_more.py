@@ -105,3 +105,19 @@ def test_generator_draws_anew_inside_a_function() -> None:
         return g.normal([2])
 
     assert not _same(draw(), draw())
+
+
+def test_gamma_is_differentiable_in_alpha_and_beta() -> None:
+    # E[x] = alpha / beta, so the mean of the sample gradients estimates 1 / beta and
+    # -alpha / beta**2
+    tf.random.set_seed(0)
+    alpha, beta = tf.constant(3.0, tf.float64), tf.constant(2.0, tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([alpha, beta])
+        mean = tf.reduce_mean(tf.random.gamma([20000], alpha, beta, dtype=tf.float64))
+        stateless = tf.reduce_mean(tf.random.stateless_gamma([20000], [1, 2], alpha, beta,
+                                                             dtype=tf.float64))
+    for target in (mean, stateless):
+        ga, gb = tape.gradient(target, [alpha, beta])
+        assert float(ga) == pytest.approx(0.5, rel=0.02)
+        assert float(gb) == pytest.approx(-0.75, rel=0.02)

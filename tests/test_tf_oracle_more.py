@@ -151,6 +151,15 @@ def test_random_shapes_and_dtypes_match(name: str) -> None:
     assert ours.shape == tuple(theirs.shape) and ours.dtype.name == theirs.dtype.name
 
 
+def test_gamma_sample_gradient_is_tensorflows() -> None:
+    from tapegrad.ops.random import _gamma_alpha_rule
+    alpha = np.array([0.3, 1.0, 2.5, 10.0, 50.0])
+    x = np.array([0.1, 2.0, 0.7, 12.0, 45.0])
+    want = tensorflow.raw_ops.RandomGammaGrad(alpha=alpha, sample=x).numpy()
+    got = _gamma_alpha_rule(np, np.ones(5), x, alpha, None, None, None)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 MINE = {
     "": ["gather_nd", "scatter_nd", "tensor_scatter_nd_update", "tensor_scatter_nd_add",
          "tensor_scatter_nd_sub", "tensor_scatter_nd_max", "tensor_scatter_nd_min", "slice",

@@ -28,6 +28,7 @@ from ..errors import invalid_argument
 from ..tape import Primitive
 from ..tensor import Tensor, Variable, as_int, convert_to_tensor, new_shape, wrap
 from .math import add, multiply
+from .special import _lgamma, _per_entry
 
 _lock = threading.Lock()
 _global_seed: int | None = None
@@ -223,9 +224,58 @@ def categorical(logits: Any, num_samples: Any, dtype: DType | str | None = None,
     return _draw_with("categorical", (x.shape[0], n), out._np, seed, x)
 
 
+def _lower_gamma(a: Any, x: Any) -> Any:
+    """The regularized lower incomplete gamma P(a, x), in float64: the series below a + 1, the
+    continued fraction (modified Lentz) above."""
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    with np.errstate(all="ignore"):
+        front = np.exp(a * np.log(x) - x - _per_entry(_lgamma)(a))
+        term = total = 1 / a
+        for n in range(1, 300):
+            term = term * x / (a + n)
+            total = total + term
+        series = total * front
+        b = x + 1 - a
+        c, d = np.full_like(b, 1e300), 1 / b
+        h = d
+        for n in range(1, 300):
+            an = -n * (n - a)
+            b = b + 2
+            d = an * d + b
+            d = np.where(np.abs(d) < 1e-300, 1e-300, d)
+            c = b + an / c
+            c = np.where(np.abs(c) < 1e-300, 1e-300, c)
+            d = 1 / d
+            h = h * d * c
+        fraction = 1 - front * h
+    return np.where(x < a + 1, series, fraction)
+
+
+def _gamma_alpha_rule(xp: Any, g: Any, ans: Any, alpha: Any, shape: Any, dtype: Any,
+                      seed: Any) -> Any:
+    """d sample / d alpha by implicit differentiation of the CDF (TensorFlow's rule): the
+    alpha-derivative of P(alpha, x) over the density at x; P's derivative by central
+    differences in float64. No further derivative, as in TensorFlow."""
+    x = np.asarray(ans._value if isinstance(ans, Tensor) else ans, np.float64)
+    a = np.broadcast_to(np.asarray(alpha._value if isinstance(alpha, Tensor) else alpha,
+                                   np.float64), x.shape)
+    step = 1e-4 * np.maximum(a, 1)
+    d_cdf = (_lower_gamma(a + step, x) - _lower_gamma(a - step, x)) / (2 * step)
+    with np.errstate(all="ignore"):
+        density = np.exp((a - 1) * np.log(x) - x - _per_entry(_lgamma)(a))
+        slope = np.where(x > 0, -d_cdf / density, 0.0)
+    return g * slope.astype(np.result_type(ans))
+
+
+GAMMA = Primitive("RandomGamma", lambda alpha, shape, dtype, seed: _sample(
+    _generator(seed), "gamma", shape, dtype, alpha, np.ones((), dtype)), _gamma_alpha_rule,
+    pure=False)
+
+
 def gamma(shape: Any, alpha: Any, beta: Any = None, dtype: DType | str = float32,
           seed: int | None = None, name: str | None = None) -> Tensor:
-    """Gamma(alpha, rate beta) samples of shape ``shape + broadcast(alpha, beta).shape``.
+    """Gamma(alpha, rate beta) samples of shape ``shape + broadcast(alpha, beta).shape``;
+    differentiable in alpha (implicitly, through the CDF) and beta, as in TensorFlow.
 
     >>> import tapegrad as tf
     >>> tf.random.gamma([10], [0.5, 1.5]).shape
@@ -235,7 +285,10 @@ def gamma(shape: Any, alpha: Any, beta: Any = None, dtype: DType | str = float32
     a = _float_input(alpha, d)
     b = _float_input(1 if beta is None else beta, d)
     batch = np.broadcast_shapes(np.shape(a._value), np.shape(b._value))
-    return _draw_with("gamma", new_shape(shape, "RandomGamma") + batch, d._np, seed, a, b)
+    if np.shape(a._value) != batch:
+        a = multiply(a, convert_to_tensor(np.ones(batch, d._np)))
+    raw = tape.apply(GAMMA, (a,), (new_shape(shape, "RandomGamma") + batch, d._np, seed))
+    return raw if beta is None else raw / b
 
 
 def poisson(shape: Any, lam: Any, dtype: DType | str = float32, seed: int | None = None,
@@ -351,16 +404,30 @@ def stateless_categorical(logits: Any, num_samples: Any, seed: Any,
 
 def stateless_gamma(shape: Any, seed: Any, alpha: Any, beta: Any = None,
                     dtype: DType | str = float32, name: str | None = None) -> Tensor:
-    """Gamma(alpha, rate beta) samples of ``shape`` (alpha and beta broadcast to it).
+    """Gamma(alpha, rate beta) samples of ``shape`` (alpha and beta broadcast to it),
+    differentiable in alpha and beta as ``gamma`` is.
 
     >>> import tapegrad as tf
     >>> tf.random.stateless_gamma([3, 2], seed=[1, 2], alpha=[1.0, 4.0]).shape
     TensorShape([3, 2])
     """
     d = _float_dtype(dtype)
-    a = _float_input(alpha, d)._value
-    b = _float_input(1 if beta is None else beta, d)._value
-    return _stateless("gamma", new_shape(shape, "StatelessRandomGammaV2"), d._np, seed, a, b)
+    a = _float_input(alpha, d)
+    shape = new_shape(shape, "StatelessRandomGammaV2")
+    try:
+        np.broadcast_to(a._value, shape)
+    except ValueError:
+        raise invalid_argument(f"alpha of shape {list(a.shape)} does not broadcast to shape "
+                               f"{list(shape)} [Op:StatelessRandomGammaV2]") from None
+    raw = tape.apply(STATELESS_GAMMA, (_seed_pair(seed), a), (shape, d._np))
+    return raw if beta is None else raw / _float_input(beta, d)
+
+
+STATELESS_GAMMA = Primitive(
+    "StatelessRandomGammaV2", lambda seed, alpha, shape, dtype: _sample(
+        _rng_of(seed), "gamma", shape, dtype, alpha, np.ones((), dtype)), None,
+    lambda xp, g, ans, seed, alpha, shape, dtype: _gamma_alpha_rule(xp, g, ans, alpha, shape,
+                                                                   dtype, None))
 
 
 def stateless_poisson(shape: Any, seed: Any, lam: Any, dtype: DType | str = "int32",
