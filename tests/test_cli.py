@@ -42,7 +42,7 @@ def test_fit_prints_the_table(capsys, line_csv):
     row = {line.split()[0]: line.split()[1] for line in lines if line[:1].isalpha()}
     assert float(row["x"]) == pytest.approx(slope, rel=1e-4)
     assert float(row["intercept"]) == pytest.approx(intercept, rel=1e-3)
-    assert "(converged)" in out and "R²" in out and "mean squared error" in out
+    assert "(converged, gradient norm" in out and "R²" in out and "mean squared error" in out
 
 
 def test_fit_json_matches_a_library_fit(capsys, line_csv):
@@ -52,7 +52,8 @@ def test_fit_json_matches_a_library_fit(capsys, line_csv):
                          "--alpha", "0.5")
     report = json.loads(out)
     model = LinearRegression(penalty="l2", alpha=0.5, learning_rate=0.05, max_steps=500,
-                             standardize=True, random_state=0).fit(x[:, None], y)
+                             standardize=True, random_state=0, solver="gradient"
+                             ).fit(x[:, None], y)  # --learning-rate asks for gradient steps
     assert status == 0 and report["model"] == "linear" and report["features"] == ["x"]
     assert report["coefficients"] == {"x": float(model.coef_[0])}
     assert report["intercept"] == float(model.intercept_)
@@ -86,8 +87,10 @@ def test_save_then_predict_round_trips(capsys, tmp_path):
     assert status == 0
     rows = [line.split(",") for line in out.splitlines()]
     assert rows[0] == ["temperature_f", "prediction", "probability_0", "probability_1"]
-    temperatures = np.array([[float(r[0])] for r in rows[1:]])
-    np.testing.assert_array_equal([float(r[3]) for r in rows[1:]],
+    # whole-degree temperatures are exact in float32, which --dtype auto picks
+    assert model.coef_.dtype == np.float32
+    temperatures = np.array([[float(r[0])] for r in rows[1:]], dtype=np.float32)
+    np.testing.assert_array_equal(np.array([r[3] for r in rows[1:]], dtype=np.float32),
                                   model.predict_proba(temperatures)[:, 1])
     assert [int(r[1]) for r in rows[1:]] == model.predict(temperatures).tolist()
     assert err.startswith("tapegrad: accuracy 0.8696 on 23 rows")

@@ -1,6 +1,6 @@
 """The ``tapegrad`` command: fit a model to a CSV file, predict with a saved model, run the demo.
 
-    tapegrad fit DATA.csv --target COL [--features A,B] [--model linear|polynomial|logistic] ...
+    tapegrad fit DATA --target COL [--features A,B] [--model linear|polynomial|logistic] ...
     tapegrad predict MODEL.json DATA.csv
     tapegrad demo
 
@@ -20,10 +20,11 @@ from typing import Any, Callable, NoReturn
 
 import numpy as np
 
-from .models import table as datamod
 from . import datasets, solvers
 from .models import LinearRegression, LogisticRegression, PolynomialRegression, from_dict
 from .models import save_model as write_model
+from .models import table as datamod
+from .models._base import SOLVERS
 
 MODELS = {"linear": LinearRegression, "polynomial": PolynomialRegression,
           "logistic": LogisticRegression}
@@ -67,13 +68,16 @@ def _nonnegative_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tapegrad", description="Fit regression models by gradient descent "
-                     "on tapegrad's tape.")
+    parser = _Parser(prog="tapegrad", description="Fit regression models with derivatives "
+                     "from tapegrad's tape.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    fit = sub.add_parser("fit", help="fit a model to a CSV file and print its coefficients",
-                         description="Fit a model to the numeric columns of a CSV file.")
-    fit.add_argument("data", metavar="DATA.csv", help="a CSV file with a header row")
+    fit = sub.add_parser("fit", help="fit a model to a table and print its coefficients",
+                         description="Fit a model to the numeric columns of a table: a CSV file "
+                         "(also .csv.gz), a .parquet file or a folder of them.")
+    fit.add_argument("data", metavar="DATA", help="a CSV file with a header row (.csv.gz too), "
+                     "a .parquet file or a folder of Parquet files; with --dask also a quoted "
+                     "glob such as 'data/*.csv'")
     fit.add_argument("--target", required=True, metavar="COL", help="the column to predict")
     fit.add_argument("--features", metavar="A,B,...",
                      help="comma-separated feature columns (default: all but the target)")
@@ -87,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_options(fit)
     fit.add_argument("--dropna", action="store_true",
                      help="drop rows with missing values instead of refusing them")
+    fit.add_argument("--dtype", choices=list(datamod.DTYPES), default="auto",
+                     help="hold the data as float32 or float64 (default auto: float32 when it "
+                     "keeps every value of the file exactly, else float64)")
     fit.add_argument("--plot", metavar="FILE.png", help="draw the fit into this image file")
     fit.add_argument("--json", action="store_true", help="print the result as JSON")
     fit.add_argument("--save", metavar="MODEL.json", help="save the fitted model as JSON")
@@ -107,18 +114,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--plot", metavar="FILE", default=DEMO_PLOT,
                       help=f"where to write the plot (default: {DEMO_PLOT})")
     demo.add_argument("--steps", type=_positive(int), default=2000, metavar="N",
-                      help="the most optimizer steps (default 2000)")
+                      help="the most Newton steps (default 2000)")
     demo.set_defaults(run=run_demo)
     return parser
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--optimizer", default="adam", metavar="NAME",
-                        help="a tapegrad optimizer: adam, sgd, ... (default adam)")
-    parser.add_argument("--learning-rate", type=_positive(float), default=0.01, metavar="X",
+    parser.add_argument("--solver", choices=list(SOLVERS), default="auto",
+                        help="newton (the tape's Hessian), lbfgs (SciPy, the tape's gradients) "
+                        "or gradient (optimizer steps); default auto: newton, or gradient when "
+                        "--optimizer, --learning-rate, --batch-size or --penalty l1 is given")
+    parser.add_argument("--optimizer", metavar="NAME",
+                        help="a tapegrad optimizer for --solver gradient: adam, sgd, ... "
+                        "(default adam)")
+    parser.add_argument("--learning-rate", type=_positive(float), metavar="X",
                         help="the optimizer's learning rate (default 0.01)")
     parser.add_argument("--steps", type=_positive(int), default=1000, metavar="N",
-                        help="the most optimizer steps (default 1000)")
+                        help="the most steps (default 1000)")
     parser.add_argument("--tol", type=_nonnegative_float, default=1e-10, metavar="X",
                         help="stop when the loss moves less than this, relatively (default 1e-10)")
     parser.add_argument("--batch-size", type=_positive(int), metavar="N",
@@ -140,7 +152,7 @@ def run_fit(args: argparse.Namespace) -> int:
         if not all(features):
             raise UsageError(f"--features {args.features!r} has an empty column name")
     table = datamod.load_csv(args.data, target=args.target, features=features,
-                             dropna=args.dropna)
+                             dropna=args.dropna, dtype=args.dtype)
     if args.model == "logistic":
         datamod.check_classes(table, args.data)
     params = dict(penalty=args.penalty, alpha=args.alpha, **_training(args))
@@ -163,11 +175,23 @@ def run_fit(args: argparse.Namespace) -> int:
 
 
 def _training(args: argparse.Namespace) -> dict[str, Any]:
+    gradient_options = [f"--{name.replace('_', '-')}" for name in
+                        ("optimizer", "learning_rate", "batch_size")
+                        if getattr(args, name) is not None]
+    solver = args.solver
+    if solver == "auto" and gradient_options:
+        solver = "gradient"
+    elif solver in ("newton", "lbfgs") and gradient_options:
+        raise UsageError(f"{gradient_options[0]} applies to --solver gradient, not {solver}")
+    if solver in ("newton", "lbfgs") and getattr(args, "penalty", None) == "l1":
+        raise UsageError(f"--penalty l1 is not smooth: use --solver gradient, not {solver}")
+    optimizer = args.optimizer or "adam"
+    learning_rate = 0.01 if args.learning_rate is None else args.learning_rate
     try:
-        solvers.make_optimizer(args.optimizer, args.learning_rate)
+        solvers.make_optimizer(optimizer, learning_rate)
     except ValueError as e:
         raise UsageError(f"--optimizer: {e}") from None
-    return dict(optimizer=args.optimizer.lower(), learning_rate=args.learning_rate,
+    return dict(solver=solver, optimizer=optimizer.lower(), learning_rate=learning_rate,
                 max_steps=args.steps, tol=args.tol, batch_size=args.batch_size,
                 random_state=args.seed, standardize=args.standardize)
 
@@ -248,7 +272,8 @@ def _report(model: Any, table: datamod.Table, source: str, seconds: float, kind:
         "metric": "accuracy" if classifier else "r2",
         "score": float(model.score(table.X, table.y)),
         "steps": int(model.n_steps_), "converged": bool(model.converged_),
-        "time_s": round(seconds, 4),
+        "gradient_norm": float(model.gradient_norm_), "time_s": round(seconds, 4),
+        "solver": model._solver(), "dtype": model.coef_.dtype.name,
         "optimizer": model.optimizer, "learning_rate": model.learning_rate,
         "batch_size": model.batch_size, "standardize": bool(model.standardize),
         "penalty": model.penalty, "alpha": model.alpha if model.penalty else None,
@@ -261,7 +286,9 @@ def _report(model: Any, table: datamod.Table, source: str, seconds: float, kind:
 def _print_report(r: dict[str, Any]) -> None:
     title = {"linear": "linear regression", "polynomial": f"polynomial regression of degree "
              f"{r.get('degree')}", "logistic": "logistic regression"}[r["model"]]
-    how = f"{r['optimizer']}, learning rate {r['learning_rate']:g}"
+    how = (f"{r['optimizer']}, learning rate {r['learning_rate']:g}"
+           if r["solver"] == "gradient" else r["solver"])
+    how += f", {r['dtype']}"
     if r["batch_size"]:
         how += f", mini-batches of {r['batch_size']}"
     if r["standardize"]:
@@ -295,11 +322,12 @@ def _print_report(r: dict[str, Any]) -> None:
     state = "converged" if r["converged"] else "did not converge"
     print(f"loss      {r['loss']:.6g} ({r['loss_kind']})")
     print(f"{metric:<10}{r['score']:.4f}")
-    print(f"steps     {r['steps']} ({state})")
+    print(f"steps     {r['steps']} ({state}, gradient norm {r['gradient_norm']:.2g})")
     print(f"time      {r['time_s']:.2f} s")
     if not r["converged"]:
-        print("hint      try more --steps or a larger --learning-rate"
-              + ("" if r["standardize"] else ", or --standardize"))
+        print("hint      try more --steps" + (
+            " or a larger --learning-rate" + ("" if r["standardize"] else ", or --standardize")
+            if r["solver"] == "gradient" else ""))
     for key in ("saved", "plot"):
         if key in r:
             print(f"{'model' if key == 'saved' else 'plot':<10}{r[key]}")
@@ -392,8 +420,7 @@ def _read_model(path: str) -> dict[str, Any]:
 
 def run_demo(args: argparse.Namespace) -> int:
     table = datasets.load_challenger()
-    model = LogisticRegression(learning_rate=0.1, max_steps=args.steps, tol=1e-12,
-                               standardize=True)
+    model = LogisticRegression(max_steps=args.steps, tol=1e-12, standardize=True)
     print("Space Shuttle O-ring thermal distress against launch temperature: the 23 launches "
           "of 1981-1986")
     print(f"before Challenger's last (public-domain NASA data, {datasets.path()})")
