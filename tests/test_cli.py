@@ -87,10 +87,8 @@ def test_save_then_predict_round_trips(capsys, tmp_path):
     assert status == 0
     rows = [line.split(",") for line in out.splitlines()]
     assert rows[0] == ["temperature_f", "prediction", "probability_0", "probability_1"]
-    # whole-degree temperatures are exact in float32, which --dtype auto picks
-    assert model.coef_.dtype == np.float32
-    temperatures = np.array([[float(r[0])] for r in rows[1:]], dtype=np.float32)
-    np.testing.assert_array_equal(np.array([r[3] for r in rows[1:]], dtype=np.float32),
+    temperatures = np.array([[float(r[0])] for r in rows[1:]])
+    np.testing.assert_array_equal([float(r[3]) for r in rows[1:]],
                                   model.predict_proba(temperatures)[:, 1])
     assert [int(r[1]) for r in rows[1:]] == model.predict(temperatures).tolist()
     assert err.startswith("tapegrad: accuracy 0.8696 on 23 rows")
@@ -125,6 +123,18 @@ def test_fit_plot_files(capsys, tmp_path):
                              features, "--model", model, "--standardize", "--plot", str(image))
         assert status == 0 and out.rstrip().endswith(str(image))
         assert image.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_dtype_option_holds_the_data_in_float32(capsys, tmp_path):
+    saved = tmp_path / "m.json"
+    for dtype, expected in (("auto", "float32"), ("float64", "float64"), ("float32", "float32")):
+        status, out, _ = run(capsys, "fit", CHALLENGER, "--target", "distress", "--features",
+                             "temperature_f", "--model", "logistic", "--dtype", dtype, "--json",
+                             "--save", str(saved))
+        report = json.loads(out)
+        assert status == 0 and report["dtype"] == expected and report["converged"]
+        assert report["coefficients"]["temperature_f"] == pytest.approx(-0.232163, rel=1e-5)
+        assert load_model(saved).coef_.dtype == np.dtype(expected)
 
 
 def test_progress_bar_only_on_a_terminal(capsys, line_csv, monkeypatch):

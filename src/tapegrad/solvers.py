@@ -345,7 +345,6 @@ def newton(terms: Terms, x: np.ndarray, steps: int, tol: float,
             f_new, g_new, _ = terms(x + d, False)
             if f_new <= f:
                 return x + d, f_new, g_new, step + 1, True, "the Newton decrement fell below tol"
-            terms(x, False)
             return x, f, g, step, True, "the Newton decrement fell below tol"
         t = 1.0
         for _ in range(50):
@@ -354,7 +353,6 @@ def newton(terms: Terms, x: np.ndarray, steps: int, tol: float,
                 break
             t /= 2
         else:
-            terms(x, False)
             return x, f, g, step, False, "no Newton step lowered the loss"
         x, f, g, H = x + t * d, f_new, g_new, H_new
     return x, f, g, steps, False, "reached the step limit"

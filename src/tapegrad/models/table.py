@@ -215,17 +215,23 @@ def _finish(name: str, values: np.ndarray, features: list[str], target: str | No
 
 
 def _float32_is_exact(values: np.ndarray) -> bool:
-    """Whether every value, rounded to float32 and printed with 7 significant digits, reads back
-    as itself: then float32 holds the file's numbers without loss."""
+    """Whether float32 holds every value without loss: each is a multiple of its column's 7th
+    significant digit (of the column's largest magnitude) and comes back from float32 unchanged
+    at that digit. Checked a block of rows at a time."""
     for start in range(0, values.shape[0], 1 << 14):
         block = values[start:start + (1 << 14)]
-        narrow = block.astype(np.float32).astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            unit = 10.0 ** (np.floor(np.log10(np.abs(block))) - 6)
-            back = np.round(narrow / unit) * unit
-            # dividing by 10**k is exactly rounded where multiplying by 10**-k is not
-            back = np.where(unit < 1, np.round(narrow / unit) / np.round(1 / unit), back)
-        if not np.all((back == block) | (narrow == block) | np.isnan(block)):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            top = np.nanmax(np.abs(block), axis=0)
+            digits = np.where(top > 0, 6 - np.floor(np.log10(np.where(top > 0, top, 1))), 0)
+            if np.any(digits > 300) or np.any(digits < -300):
+                return False
+            # multiply by 10**k (k >= 0) or divide by 10**-k: both exactly rounded from integers
+            up, down = 10.0 ** np.maximum(digits, 0), 10.0 ** np.maximum(-digits, 0)
+            whole = np.round(block * up / down)
+            decimal = whole * down / up == block
+            narrow = block.astype(np.float32).astype(np.float64)
+            kept = np.round(narrow * up / down) == whole
+        if not np.all((decimal & kept) | np.isnan(block)):
             return False
     return True
 
@@ -250,21 +256,27 @@ def _fast_numbers(name: str, header: list[str], columns: list[str], dtype: str
     except (pa.ArrowException, OSError, ValueError):
         return None
 
-    def blocks() -> Iterator[np.ndarray]:  # row blocks: each copy stays in the cache
+    def fill(kind: str) -> np.ndarray | None:
+        """The blocks of rows copied into one array (each copy stays in the cache); None if
+        a value is infinite (the slow path says which) or, for "auto", float32 would lose one."""
+        out = np.empty((table.num_rows, len(columns)), dtype=np.float32 if kind == "auto"
+                       else kind)
+        start = 0
         for batch in table.select(wanted).to_batches():
-            yield np.column_stack([batch.column(j).to_numpy(zero_copy_only=False)
-                                   for j in range(len(wanted))])
+            block = np.column_stack([batch.column(j).to_numpy(zero_copy_only=False)
+                                     for j in range(len(wanted))])
+            if np.isinf(block).any() or (kind == "auto" and not _float32_is_exact(block)):
+                return None
+            out[start:start + block.shape[0]] = block
+            start += block.shape[0]
+        return out
 
-    if dtype == "auto":
-        dtype = "float32" if all(_float32_is_exact(b) for b in blocks()) else "float64"
-    out = np.empty((table.num_rows, len(columns)), dtype=dtype)
-    start = 0
-    for block in blocks():
-        if np.isinf(block).any():
-            return None  # the slow path says which value is not finite
-        out[start:start + block.shape[0]] = block
-        start += block.shape[0]
-    return out if start else None
+    if table.num_rows == 0:
+        return None
+    out = fill(dtype)
+    if out is None and dtype == "auto":
+        out = fill("float64")
+    return out
 
 
 def _load_parquet(name: str, target: str | None, features: Sequence[str] | None, dropna: bool,
