@@ -235,6 +235,8 @@ def minimize(fn: Callable[..., Any], variables: Variable | Sequence[Variable],
     record = _Recorder(var_list)
 
     def on_step(step: int, loss: float, x: Any = None) -> None:
+        if x is not None:  # the variables at this step (on a cluster, only x was there)
+            _assign_flat(var_list, x)
         record(step, loss)
         if callback is not None:
             callback(step, loss)

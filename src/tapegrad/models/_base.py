@@ -15,7 +15,7 @@ import itertools
 import math
 import sys
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -394,36 +394,29 @@ class GradientModel(Estimator):
         basis = _Basis(X, int(self.degree), bool(self.standardize))
         target, sy, my, beta0 = self._targets(y, dtype)
         Z, p, k = basis.Z, basis.powers.shape[0], beta0.shape[0]
-        thetas: list[np.ndarray] = []
-        betas: list[np.ndarray] = []
-        losses: list[float] = []
-
-        def on_step(step: int, loss: float, theta: np.ndarray, beta: np.ndarray) -> None:
-            losses.append(loss * sy * sy)
-            thetas.append(np.array(theta, dtype))
-            betas.append(np.array(beta, dtype))
-            if callback is not None:
-                callback(step, loss * sy * sy)
-
+        history = _History(sy, dtype, callback)
         weights = _Weights((p, k), dtype, basis.to_raw, self.penalty, float(self.alpha), sy)
         if solver == "gradient":
-            steps, converged, final, gradient = self._descend(Z, target, beta0, weights, on_step)
+            result = self._descend(Z, target, beta0, weights, history)
         else:
             x0 = np.concatenate([np.zeros(p * k), beta0.astype(np.float64)])
             data_loss = type(self)._data_loss
 
-            def sums(W: np.ndarray, hessian: bool) -> tuple[float, np.ndarray, Any]:
-                return sum_terms(glm_terms(Z[a:a + CHUNK], target[a:a + CHUNK], W, data_loss,
-                                            hessian) for a in range(0, Z.shape[0], CHUNK))
+            def sums(W: np.ndarray, hessian: bool) -> tuple[Any, ...]:
+                return sum_terms([glm_terms(Z[a:a + CHUNK], target[a:a + CHUNK], W, data_loss,
+                                            hessian) for a in range(0, Z.shape[0], CHUNK)])
 
-            steps, converged, final, gradient = self._second_order(
-                solver, sums, Z.shape[0], x0, (p, k), weights, on_step)
-        w, b = basis.raw(np.stack(thetas), np.stack(betas), sy, my)
+            result = self._second_order(solver, sums, x0, (p, k), weights, history)
+        w, b = basis.raw(np.stack(history.thetas), np.stack(history.betas), sy, my)
         self._keep(w, b, dtype, X.shape[1], names, basis.powers)
-        self.history_["loss"] = np.array(losses)
-        self.loss_, self.n_steps_, self.converged_ = final * sy * sy, steps, converged
-        self.gradient_norm_ = gradient
+        self._result(history, *result)
         return self
+
+    def _result(self, history: _History, steps: int, converged: bool, final: float,
+                gradient: float) -> None:
+        self.history_["loss"] = np.array(history.losses)
+        self.loss_, self.n_steps_, self.converged_ = final * history.sy ** 2, steps, converged
+        self.gradient_norm_ = gradient
 
     def _keep(self, w: np.ndarray, b: np.ndarray, dtype: np.dtype, n_features: int,
               names: np.ndarray | None, powers: np.ndarray) -> None:
@@ -440,12 +433,12 @@ class GradientModel(Estimator):
         if "degree" in self._param_names():
             self.powers_ = powers
 
-    def _second_order(self, solver: str, sums: Callable[[np.ndarray, bool], Any], n: int,
+    def _second_order(self, solver: str, sums: Callable[[np.ndarray, bool], Any],
                       x0: np.ndarray, shape: tuple[int, int], weights: _Weights,
                       on_step: Callable[..., None]) -> tuple[int, bool, float, float]:
         """Newton or L-BFGS on x = (theta, beta) flattened, float64; ``sums(W, hessian)`` gives
-        the data loss summed over all rows, its gradient and Hessian in W = [theta; beta].
-        Returns (steps, converged, final loss, final gradient norm)."""
+        the data loss summed over all rows, its gradient and Hessian in W = [theta; beta], and
+        the number of rows. Returns (steps, converged, final loss, final gradient norm)."""
         p, k = shape
         penalty = weights.kind is not None
         if penalty:
@@ -453,7 +446,7 @@ class GradientModel(Estimator):
             penalty_terms = solvers._tape_terms(lambda: weights.penalty(theta), [theta])
 
         def terms(x: np.ndarray, hessian: bool) -> tuple[float, np.ndarray, Any]:
-            f, G, H = sums(x.reshape(p + 1, k), hessian)
+            f, G, H, n = sums(x.reshape(p + 1, k), hessian)
             f, G = f / n, G.reshape(-1) / n
             H = H / n if hessian else None
             if penalty:
@@ -547,22 +540,37 @@ def glm_terms(Z: np.ndarray, target: np.ndarray, W: np.ndarray,
         columns = [g[:, c] for c in range(k)] if hessian else []
     G = Z1.T @ g._value
     if not hessian:
-        return float(loss), G, None
+        return float(loss), G, None, n
     H = np.empty((Z1.shape[1], k, Z1.shape[1], k))
     for c, column in enumerate(columns):
         h = outer.gradient(column, eta)._value  # d g[:, c] / d eta, row by row
         for c2 in range(k):
             H[:, c, :, c2] = Z1.T @ (Z1 * h[:, c2:c2 + 1])
-    return float(loss), G, H.reshape(Z1.shape[1] * k, -1)
+    return float(loss), G, H.reshape(Z1.shape[1] * k, -1), n
 
 
-def sum_terms(parts: Any) -> tuple[float, np.ndarray, np.ndarray | None]:
-    """The sum of several blocks' (loss, gradient, Hessian)."""
-    f, G, H = 0.0, 0.0, None
-    for pf, pG, pH in parts:
-        f, G = f + pf, G + pG
-        H = pH if H is None else (H + pH if pH is not None else None)
-    return f, G, H
+def sum_terms(parts: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The sum of several blocks' terms, entry by entry (an entry that is None stays None)."""
+    return tuple(None if part[0] is None else sum(part[1:], part[0]) for part in zip(*parts))
+
+
+class _History:
+    """The loss and working parameters before each step and at the end; calls ``callback`` with
+    the loss in the data's units."""
+
+    def __init__(self, sy: float, dtype: np.dtype,
+                 callback: Callable[[int, float], None] | None) -> None:
+        self.sy, self.dtype, self.callback = sy, dtype, callback
+        self.thetas: list[np.ndarray] = []
+        self.betas: list[np.ndarray] = []
+        self.losses: list[float] = []
+
+    def __call__(self, step: int, loss: float, theta: np.ndarray, beta: np.ndarray) -> None:
+        self.losses.append(loss * self.sy ** 2)
+        self.thetas.append(np.array(theta, self.dtype))
+        self.betas.append(np.array(beta, self.dtype))
+        if self.callback is not None:
+            self.callback(step, loss * self.sy ** 2)
 
 
 def _is_dask(a: Any) -> bool:
