@@ -95,7 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="hold the data as float64 (the default), float32 (half the memory), "
                      "or auto: float32 when it keeps every value of the file exactly (checking "
                      "costs about a third of the reading time)")
-    fit.add_argument("--plot", metavar="FILE.png", help="draw the fit into this image file")
+    fit.add_argument("--plot", metavar="FILE.png", help="draw the fit into this image file "
+                     "(at most 20000 points, a random sample of larger data)")
+    fit.add_argument("--dask", action="store_true",
+                     help="fit on a Dask cluster: DATA (CSV files or a glob of them, or Parquet) "
+                     "is read in blocks by the workers; starts a LocalCluster with one worker "
+                     "per core and prints its dashboard address")
+    fit.add_argument("--memory-limit", metavar="SIZE",
+                     help="memory per worker of the LocalCluster, e.g. 2GB (default: the "
+                     "machine's memory shared out)")
+    fit.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                     help="fit on this running Dask cluster instead (implies --dask)")
     fit.add_argument("--json", action="store_true", help="print the result as JSON")
     fit.add_argument("--save", metavar="MODEL.json", help="save the fitted model as JSON")
     fit.set_defaults(run=run_fit)
@@ -152,15 +162,17 @@ def run_fit(args: argparse.Namespace) -> int:
         features = [name.strip() for name in args.features.split(",")]
         if not all(features):
             raise UsageError(f"--features {args.features!r} has an empty column name")
+    if args.dask or args.scheduler:
+        return _fit_dask(args, features)
+    if args.memory_limit:
+        raise UsageError("--memory-limit applies to --dask")
     table = datamod.load_csv(args.data, target=args.target, features=features,
                              dropna=args.dropna, dtype=args.dtype)
     if args.model == "logistic":
         datamod.check_classes(table, args.data)
-    params = dict(penalty=args.penalty, alpha=args.alpha, **_training(args))
-    if args.model == "polynomial":
-        params["degree"] = args.degree or 2
-    model = MODELS[args.model](**params)
-    seconds = _train(model, table)
+    model = MODELS[args.model](**_params(args))
+    seconds = _train(model, table.X, table.y)
+    model.feature_names_in_ = np.asarray(table.features, dtype=object)
     report = _report(model, table, args.data, seconds, args.model)
     if args.save:
         _write(args.save, lambda: write_model(model, args.save, target=table.target))
@@ -173,6 +185,13 @@ def run_fit(args: argparse.Namespace) -> int:
     else:
         _print_report(report)
     return 0
+
+
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    params = dict(penalty=args.penalty, alpha=args.alpha, **_training(args))
+    if args.model == "polynomial":
+        params["degree"] = args.degree or 2
+    return params
 
 
 def _training(args: argparse.Namespace) -> dict[str, Any]:
@@ -197,7 +216,7 @@ def _training(args: argparse.Namespace) -> dict[str, Any]:
                 random_state=args.seed, standardize=args.standardize)
 
 
-def _train(model: Any, table: datamod.Table) -> float:
+def _train(model: Any, X: Any, y: Any, fit: Callable[..., Any] | None = None) -> float:
     """Fit, with a progress bar showing the loss when stderr is a terminal; returns seconds."""
     bar = _progress_bar(model.max_steps)
     callback = None
@@ -209,11 +228,10 @@ def _train(model: Any, table: datamod.Table) -> float:
                 bar.set_postfix(loss=f"{loss:.6g}", refresh=False)
     start = time.perf_counter()
     try:
-        model.fit(table.X, table.y, callback=callback)
+        (fit or model.fit)(X, y, callback=callback)
     finally:
         if bar is not None:
             bar.close()
-    model.feature_names_in_ = np.asarray(table.features, dtype=object)
     return time.perf_counter() - start
 
 
@@ -247,12 +265,14 @@ def _terms(model: Any, features: list[str]) -> list[str]:
     return names
 
 
-def _report(model: Any, table: datamod.Table, source: str, seconds: float, kind: str
+def _report(model: Any, table: Any, source: str, seconds: float, kind: str
             ) -> dict[str, Any]:
+    """The fit as data; ``table`` is a Table, or for Dask a namespace of the same fields with
+    X and y None (the score then is not computed: it would take one more pass)."""
     terms = _terms(model, table.features)
     classifier = kind == "logistic"
     report: dict[str, Any] = {
-        "model": kind, "data": source, "rows": int(table.X.shape[0]), "dropped": table.dropped,
+        "model": kind, "data": source, "rows": int(table.rows), "dropped": table.dropped,
         "target": table.target, "features": table.features,
     }
     if classifier and model.classes_.shape[0] > 2:
@@ -271,7 +291,7 @@ def _report(model: Any, table: datamod.Table, source: str, seconds: float, kind:
         "loss": float(model.loss_),
         "loss_kind": "mean log loss" if classifier else "mean squared error",
         "metric": "accuracy" if classifier else "r2",
-        "score": float(model.score(table.X, table.y)),
+        "score": None if table.X is None else float(model.score(table.X, table.y)),
         "steps": int(model.n_steps_), "converged": bool(model.converged_),
         "gradient_norm": float(model.gradient_norm_), "time_s": round(seconds, 4),
         "solver": model._solver(), "dtype": model.coef_.dtype.name,
@@ -298,6 +318,8 @@ def _print_report(r: dict[str, Any]) -> None:
         how += f", {r['penalty'].upper()} penalty {r['alpha']:g}"
     rows = f"{r['rows']} rows" + (f" ({r['dropped']} with missing values dropped)"
                                   if r["dropped"] else "")
+    if r.get("dask"):
+        rows += f", on Dask at {r['dask']}"
     print(f"{title} of {r['target']} on {', '.join(r['features'])}")
     print(f"data      {r['data']}: {rows}")
     print(f"training  {how}")
@@ -322,7 +344,8 @@ def _print_report(r: dict[str, Any]) -> None:
     metric = "accuracy" if r["metric"] == "accuracy" else "R²"
     state = "converged" if r["converged"] else "did not converge"
     print(f"loss      {r['loss']:.6g} ({r['loss_kind']})")
-    print(f"{metric:<10}{r['score']:.4f}")
+    if r["score"] is not None:
+        print(f"{metric:<10}{r['score']:.4f}")
     print(f"steps     {r['steps']} ({state}, gradient norm {r['gradient_norm']:.2g})")
     print(f"time      {r['time_s']:.2f} s")
     if not r["converged"]:
@@ -361,6 +384,129 @@ def _save_plot(path: str, draw: Callable[[], Any]) -> None:
         finally:
             plt.close(ax.figure)
     _write(path, write)
+
+
+def _fit_dask(args: argparse.Namespace, features: list[str] | None) -> int:
+    """``fit --dask``: read DATA with dask.dataframe on a cluster and fit there."""
+    try:
+        import dask.dataframe as dd
+        from dask.utils import parse_bytes
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--dask needs Dask: pip install 'tapegrad[dask]'") from None
+    from .models import cluster
+
+    if args.plot:
+        raise UsageError("--plot draws data in memory; it does not apply to --dask")
+    if args.scheduler and args.memory_limit:
+        raise UsageError("--memory-limit applies to the LocalCluster of --dask, not to "
+                         "--scheduler")
+    if args.memory_limit:
+        try:
+            parse_bytes(args.memory_limit)
+        except (ValueError, TypeError):
+            raise UsageError(f"--memory-limit {args.memory_limit!r} is not a size such as "
+                             "2GB") from None
+    files, parquet = _shards(args.data)
+    columns = None
+    for file in files:  # each shard's header, on the client: a missing column names its file
+        header = _parquet_columns(file) if parquet else datamod.read_header(file)[1]
+        chosen = datamod.choose_columns(file, header, args.target, features)
+        if columns is not None and chosen != columns:
+            missing = [c for c in columns if c not in header]
+            raise datamod.DataError(f"{file}: no column {missing[0]!r}; the columns are "
+                                    f"{', '.join(header)}" if missing else
+                                    f"{file}: other columns than {files[0]}")
+        columns = chosen
+    model = MODELS[args.model](**_params(args))
+    if args.scheduler:
+        try:
+            client = Client(args.scheduler, timeout="5s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise UsageError(f"cannot reach the Dask scheduler at {args.scheduler} "
+                             f"({' '.join(str(e).split())[:200]})") from None
+        local = None
+    else:
+        local = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1,
+                             processes=True, memory_limit=args.memory_limit or "auto",
+                             dashboard_address=":0")
+        client = Client(local)
+        print(f"tapegrad: Dask dashboard at {client.dashboard_link}", file=sys.stderr)
+    try:
+        wanted = [*columns, args.target]
+        if parquet:
+            frame = dd.read_parquet(files, columns=wanted)
+        else:
+            frame = dd.read_csv(files, usecols=wanted, dtype=dict.fromkeys(wanted, "float64"),
+                                blocksize="16MB", na_values=sorted(datamod.MISSING - {""}))
+        try:
+            seconds = _train(model, frame[columns], frame[args.target],
+                             fit=lambda X, y, callback: cluster.fit(model, X, y, callback,
+                                                                    args.dropna))
+        except (UsageError, KeyboardInterrupt):
+            raise
+        except Exception as e:  # a shard that cannot be read: find which, and where
+            raise UsageError(_shard_error(client, files, args, features, e)) from None
+        address = args.scheduler or client.scheduler.address
+    finally:
+        client.close()
+        if local is not None:
+            local.close()
+    table = argparse.Namespace(features=columns, target=args.target, X=None, y=None,
+                               rows=model._rows, dropped=None)
+    report = _report(model, table, args.data, seconds, args.model)
+    report["dask"] = address
+    if args.save:
+        _write(args.save, lambda: write_model(model, args.save, target=args.target))
+        report["saved"] = args.save
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print_report(report)
+    return 0
+
+
+def _shards(data: str) -> tuple[list[str], bool]:
+    """The files DATA names (a file, a glob, a folder of Parquet files) and whether Parquet."""
+    import glob
+    if os.path.isdir(data):
+        files = sorted(glob.glob(os.path.join(data, "*.parquet")))
+    else:
+        files = sorted(glob.glob(data)) if glob.has_magic(data) else [data]
+    if not files or not all(os.path.isfile(f) for f in files):
+        raise UsageError(f"{data}: no such file" if not glob.has_magic(data)
+                         else f"{data}: no file matches")
+    parquet = all(f.endswith(".parquet") for f in files)
+    return files, parquet
+
+
+def _parquet_columns(file: str) -> list[str]:
+    import pyarrow.parquet as pq
+    try:
+        return list(pq.read_schema(file).names)
+    except Exception as e:  # pyarrow's errors vary by version
+        raise datamod.DataError(f"{file}: not a Parquet file ({e})") from None
+
+
+def _check_shard(file: str, target: str, features: list[str] | None, dropna: bool) -> str:
+    """On a worker: the one-line error of a shard read whole, or "" if it is fine."""
+    try:
+        datamod.load_csv(file, target=target, features=features, dropna=dropna)
+    except datamod.DataError as e:
+        return str(e)
+    return ""
+
+
+def _shard_error(client: Any, files: list[str], args: argparse.Namespace,
+                 features: list[str] | None, error: Exception) -> str:
+    """Name the file and line behind a failed Dask fit: each shard is checked on the workers by
+    tapegrad's own reader, which names them."""
+    checks = client.map(_check_shard, files, target=args.target, features=features,
+                        dropna=args.dropna, pure=False)
+    for message in client.gather(checks):
+        if message:
+            return message
+    return f"the Dask fit failed: {type(error).__name__}: {error}"
 
 
 # ----- predict -----
@@ -426,7 +572,8 @@ def run_demo(args: argparse.Namespace) -> int:
           "of 1981-1986")
     print(f"before Challenger's last (public-domain NASA data, {datasets.path()})")
     print()
-    seconds = _train(model, table)
+    seconds = _train(model, table.X, table.y)
+    model.feature_names_in_ = np.asarray(table.features, dtype=object)
     report = _report(model, table, "challenger.csv", seconds, "logistic")
     _print_report(report)
     risk = model.predict_proba([[LAUNCH_TEMPERATURE_F]])[0, 1]

@@ -27,8 +27,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..solvers import _tape_terms
-from ._base import GradientModel, _History, _Weights, glm_terms, monomial_powers, monomials
-from ._base import sum_terms
+from ._base import (
+    GradientModel,
+    _History,
+    _Weights,
+    glm_terms,
+    monomial_powers,
+    monomials,
+    sum_terms,
+)
 from .table import DataError
 
 FANIN = 8  # partial sums combined per task of the reduction tree
@@ -136,8 +143,10 @@ def fit(model: GradientModel, X: Any, y: Any, callback: Callable[[int, float], N
     chunk = dask.delayed(_glm_block, pure=True)
 
     def sums(W: np.ndarray, hessian: bool) -> tuple[Any, ...]:
-        return total([chunk(Xb, yb, W, data_loss, hessian, classes, use_powers, dropna)
-                      for Xb, yb in pieces])
+        result = total([chunk(Xb, yb, W, data_loss, hessian, classes, use_powers, dropna)
+                        for Xb, yb in pieces])
+        model._rows = int(result[3])  # the rows fitted (the CLI reports them)
+        return result
 
     history = _History(1.0, dtype, callback)
     weights = _Weights((p, k), dtype, np.eye(p), model.penalty, float(model.alpha), 1.0)

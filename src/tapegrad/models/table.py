@@ -55,6 +55,10 @@ class Table:
         self._lines, self._source, self._kept = lines, source, kept
 
     @property
+    def rows(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
     def lines(self) -> np.ndarray:
         if self._lines is None:
             numbers = np.array([n for n, _ in _rows(str(self._source))][1:])
