@@ -225,3 +225,19 @@ def test_real_process_exit_status_and_stderr(files):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         f"tapegrad: error: {files['text']}: row 2 (line 3), column 'x': 'abc' is not a number"]
+
+
+def test_plots_of_large_data_draw_a_sample(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tapegrad import plot
+    from tapegrad.cli import _draw_fit
+    from tapegrad.models.table import load_csv
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(50_000, 2))
+    file = tmp_path / "many.csv"
+    np.savetxt(file, np.c_[x, x @ [1.0, 2.0]], delimiter=",", header="a,b,y", comments="")
+    table = load_csv(str(file), target="y")
+    model = LinearRegression().fit(table.X, table.y)
+    ax = _draw_fit(model, table)  # fitted against observed: one point per row drawn
+    assert ax.collections[0].get_offsets().shape == (plot.MAX_POINTS, 2)
+    plot._pyplot().close(ax.figure)

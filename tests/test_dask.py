@@ -110,20 +110,19 @@ def test_a_worker_killed_mid_fit_does_not_stop_it(client, tmp_path):
 
 def test_data_four_times_a_workers_memory_fits_without_a_worker_dying(client, tmp_path):
     pa = pytest.importorskip("pyarrow")
-    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
     rng = np.random.default_rng(5)
-    coef, size, files = rng.normal(size=20), 0, []
-    while size < 4 * MEMORY_LIMIT:  # CSV shards of ~100 MB, 20 features, 3 decimals
-        X = np.round(rng.normal(size=(400_000, 20)), 3)
-        y = np.round(X @ coef + 1.0 + 0.1 * rng.normal(size=len(X)), 3)
-        file = tmp_path / f"big{len(files)}.csv"
-        pacsv.write_csv(pa.table({**{f"x{j}": X[:, j] for j in range(20)}, "y": y}), file)
-        files.append(file)
-        size += file.stat().st_size
+    coef, size, rows = rng.normal(size=20), 0, 0
+    while size < 4 * MEMORY_LIMIT:  # Parquet files of ~25 MB: 20 features and the target
+        X = rng.normal(size=(150_000, 20))
+        y = X @ coef + 1.0 + 0.1 * rng.normal(size=len(X))
+        file = tmp_path / f"big{rows // 150_000:03d}.parquet"
+        pq.write_table(pa.table({**{f"x{j}": X[:, j] for j in range(20)}, "y": y}), file)
+        size, rows = size + file.stat().st_size, rows + len(X)
     before = set(client.scheduler_info()["workers"])
-    frame = dd.read_csv([str(f) for f in files], dtype="float64", blocksize="16MB")
+    frame = dd.read_parquet(str(tmp_path))
     model = LinearRegression().fit(frame.drop(columns="y"), frame["y"])
-    assert model.converged_ and model._rows == 400_000 * len(files)
+    assert model.converged_ and model._rows == rows
     np.testing.assert_allclose(model.coef_, coef, atol=2e-3)
     assert set(client.scheduler_info()["workers"]) == before  # no worker was killed for memory
 

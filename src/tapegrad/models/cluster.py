@@ -28,6 +28,7 @@ import numpy as np
 
 from ..solvers import _tape_terms
 from ._base import (
+    CHUNK,
     GradientModel,
     _History,
     _Weights,
@@ -39,6 +40,7 @@ from ._base import (
 from .table import DataError
 
 FANIN = 8  # partial sums combined per task of the reduction tree
+TARGET = "__tapegrad_target__"
 
 
 def blocks(*collections: Any) -> list[tuple[Any, ...]]:
@@ -81,6 +83,9 @@ def _glm_block(X: Any, y: Any, W: np.ndarray, data_loss: Callable[[Any, Any], An
                hessian: bool, classes: np.ndarray | None, powers: np.ndarray | None,
                dropna: bool) -> tuple[Any, ...]:
     """On a worker: one chunk's (loss sum, gradient, Hessian, rows) for ``glm_terms``."""
+    if y is None:  # a data frame block whose last column is the target
+        X = _array(X)
+        X, y = X[:, :-1], X[:, -1]
     X, y = _array(X).astype(np.float64, copy=False), _array(y).reshape(-1)
     if X.ndim == 1:
         X = X[:, None]
@@ -92,18 +97,21 @@ def _glm_block(X: Any, y: Any, W: np.ndarray, data_loss: Callable[[Any, Any], An
         X, y = X[~missing], y[~missing]
     if not np.isfinite(X).all() or (y.dtype.kind == "f" and not np.isfinite(y).all()):
         raise DataError("a chunk holds an infinite value")
-    if powers is not None:
-        X = monomials(X, powers)
     if classes is None:
         target = y.astype(np.float64)[:, None]
     else:
         index = np.searchsorted(classes, y)
         target = index.astype(np.float64)[:, None] if classes.shape[0] == 2 else index
-    return glm_terms(X, target, W, data_loss, hessian)
+    # a block of rows at a time: the temporaries stay small however large the partition
+    return sum_terms([glm_terms(X[a:a + CHUNK] if powers is None
+                                else monomials(X[a:a + CHUNK], powers),
+                                target[a:a + CHUNK], W, data_loss, hessian)
+                      for a in range(0, X.shape[0], CHUNK)])
 
 
 def _unique(y: Any) -> np.ndarray:
-    y = _array(y).reshape(-1)
+    y = _array(y)
+    y = y[:, -1] if y.ndim == 2 else y
     return np.unique(y[~np.isnan(y)] if y.dtype.kind == "f" else y)
 
 
@@ -125,14 +133,19 @@ def fit(model: GradientModel, X: Any, y: Any, callback: Callable[[int, float], N
     if model.standardize:
         raise ValueError(f"{name}: standardize=True is not available for Dask data; Newton's "
                          "method does not need it")
-    pieces = blocks(X, y)
     columns = getattr(X, "columns", None)
+    if columns is not None and hasattr(y, "divisions"):
+        # one frame: X's and y's partitions could be planned differently when read apart
+        pieces = [(block, None) for block in X.assign(**{TARGET: y}).to_delayed()]
+    else:
+        pieces = blocks(X, y)
     n_features = len(columns) if columns is not None else (X.shape[1] if X.ndim == 2 else 1)
     dtype = np.dtype(X.dtypes.iloc[0] if columns is not None and len(columns) else X.dtype)
     dtype = dtype if dtype.kind == "f" and dtype.itemsize >= 4 else np.dtype(np.float64)
     classes = None
     if model._estimator_type == "classifier":
-        found = dask.compute(*[dask.delayed(_unique)(yb) for _, yb in pieces])
+        found = dask.compute(*[dask.delayed(_unique)(Xb if yb is None else yb)
+                               for Xb, yb in pieces])
         model.classes_, _ = class_labels(np.unique(np.concatenate(found)), name)
         classes = model.classes_
     k = 1 if classes is None or classes.shape[0] == 2 else classes.shape[0]
