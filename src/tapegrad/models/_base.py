@@ -435,7 +435,7 @@ class GradientModel(Estimator):
 
     def _second_order(self, solver: str, sums: Callable[[np.ndarray, bool], Any],
                       x0: np.ndarray, shape: tuple[int, int], weights: _Weights,
-                      on_step: Callable[..., None]) -> tuple[int, bool, float, float]:
+                      on_step: _History) -> tuple[int, bool, float, float]:
         """Newton or L-BFGS on x = (theta, beta) flattened, float64; ``sums(W, hessian)`` gives
         the data loss summed over all rows, its gradient and Hessian in W = [theta; beta], and
         the number of rows. Returns (steps, converged, final loss, final gradient norm)."""
@@ -463,7 +463,8 @@ class GradientModel(Estimator):
             type(self).__name__)
         if not math.isfinite(f):
             raise solvers.diverged(f, steps, None, type(self).__name__)
-        on_step(steps, f, x[:p * k].reshape(p, k), x[p * k:])
+        if len(on_step.losses) == steps:  # else the last point is in the history already
+            on_step(steps, f, x[:p * k].reshape(p, k), x[p * k:])
         return steps, converged, f, float(np.linalg.norm(g))
 
     def _descend(self, Z: np.ndarray, target: np.ndarray, beta0: np.ndarray, weights: _Weights,
@@ -545,7 +546,11 @@ def glm_terms(Z: np.ndarray, target: np.ndarray, W: np.ndarray,
     for c, column in enumerate(columns):
         h = outer.gradient(column, eta)._value  # d g[:, c] / d eta, row by row
         for c2 in range(k):
-            H[:, c, :, c2] = Z1.T @ (Z1 * h[:, c2:c2 + 1])
+            if c == c2 and np.all(h[:, c] >= 0):  # R.T @ R of one buffer: half the work (syrk)
+                R = Z1 * np.sqrt(h[:, c:c + 1])
+                H[:, c, :, c2] = R.T @ R
+            else:
+                H[:, c, :, c2] = Z1.T @ (Z1 * h[:, c2:c2 + 1])
     return float(loss), G, H.reshape(Z1.shape[1] * k, -1), n
 
 
