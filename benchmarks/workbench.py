@@ -103,6 +103,25 @@ def generate(path: Path, rows: int, kind: str, seed: int) -> Path:
     return path
 
 
+CLUSTER = """
+import sys
+from distributed import LocalCluster
+with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                  dashboard_address=":0") as cluster:
+    print(cluster.scheduler_address, flush=True)
+    sys.stdin.read()  # until the benchmark closes our stdin
+"""
+
+
+def make(path: Path, rows: int, kind: str, seed: int) -> Path:
+    """``generate`` in a child process: this one must stay small, because Linux counts the
+    parent's peak memory at the time of the fork into each child's ru_maxrss."""
+    if not path.exists():
+        subprocess.run([sys.executable, "-m", "benchmarks.workbench", "--generate", str(path),
+                        str(rows), kind, str(seed)], cwd=ROOT, check=True)
+    return path
+
+
 def child(argv: list[str]) -> dict[str, Any]:
     """Run a child process; its wall time, peak memory (ru_maxrss of that child) and stdout."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -129,7 +148,7 @@ def coefficients(report: dict[str, Any]) -> np.ndarray:
 def in_memory(folder: Path, rows: int) -> list[dict[str, Any]]:
     results = []
     for seed, kind in enumerate(("linear", "logistic")):
-        data = generate(folder / f"{kind}-{rows}.csv", rows, kind, seed)
+        data = make(folder / f"{kind}-{rows}.csv", rows, kind, seed)
         extra = [] if kind == "linear" else [
             "--model", "logistic", "--penalty", "l2", "--alpha", repr(1 / (2 * rows))]  # C=1
         ours = child([sys.executable, "-m", "tapegrad.cli", "fit", str(data), "--target", "y",
@@ -150,22 +169,24 @@ def in_memory(folder: Path, rows: int) -> list[dict[str, Any]]:
 
 
 def on_dask(folder: Path, shard_rows: int, shards: int) -> dict[str, Any]:
-    from distributed import LocalCluster
     shard_dir = folder / f"shards-{shards}x{shard_rows}"
     shard_dir.mkdir(exist_ok=True)
     for i in range(shards):
-        generate(shard_dir / f"part{i}.csv", shard_rows, "linear", 100)  # one distribution
+        make(shard_dir / f"part{i}.csv", shard_rows, "linear", 100)  # one distribution
     pattern = str(shard_dir / "*.csv")
-    # the scheduler (in this process) and the workers unpickle tapegrad's tasks
-    sys.path.insert(0, str(ROOT / "src"))
-    os.environ["PYTHONPATH"] = str(ROOT / "src")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster:
-        address = cluster.scheduler_address
+    # the cluster in a process of its own, which unpickles tapegrad's tasks
+    cluster = subprocess.Popen([sys.executable, "-c", CLUSTER], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    try:
+        address = cluster.stdout.readline().strip()
         ours = child([sys.executable, "-c", DASK, address, pattern, "tapegrad"])
         theirs = child([sys.executable, "-c", DASK, address, pattern, "dask-ml"])
         cli = child([sys.executable, "-m", "tapegrad.cli", "fit", pattern, "--target", "y",
                      "--scheduler", address, "--json"])
+    finally:
+        cluster.stdin.close()
+        cluster.wait(timeout=60)
     difference = float(np.max(np.abs(coefficients(ours["out"]) - coefficients(theirs["out"]))))
     print(f"dask      tapegrad LinearRegression        fit {ours['out']['fit_s']:7.2f} s, "
           f"client peak {ours['peak_mb']:5.0f} MB (data persisted on the workers)")
@@ -191,7 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--generate", nargs=4, metavar=("PATH", "ROWS", "KIND", "SEED"),
+                        help=argparse.SUPPRESS)  # the data-making child of ``make``
     args = parser.parse_args(argv)
+    if args.generate:
+        path, rows, kind, seed = args.generate
+        generate(Path(path), int(rows), kind, int(seed))
+        return 0
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
