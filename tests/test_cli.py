@@ -141,7 +141,8 @@ def test_progress_bar_only_on_a_terminal(capsys, line_csv, monkeypatch):
     pytest.importorskip("tqdm")
     file, _, _ = line_csv
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    status, _, err = run(capsys, "fit", file, "--target", "y", "--steps", "4000", "--tol", "0")
+    status, _, err = run(capsys, "fit", file, "--target", "y", "--steps", "4000", "--tol", "0",
+                         "--solver", "gradient")
     assert status == 0 and "fitting" in err and "loss=" in err
 
 
