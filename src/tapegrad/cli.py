@@ -143,7 +143,8 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=_positive(int), default=1000, metavar="N",
                         help="the most steps (default 1000)")
     parser.add_argument("--tol", type=_nonnegative_float, default=1e-10, metavar="X",
-                        help="stop when the loss moves less than this, relatively (default 1e-10)")
+                        help="stop when the loss moves (gradient steps) or can still fall "
+                        "(Newton) by less than this, relatively (default 1e-10)")
     parser.add_argument("--batch-size", type=_positive(int), metavar="N",
                         help="train on shuffled mini-batches of N rows (default: all rows)")
     parser.add_argument("--seed", type=int, default=0,
@@ -438,7 +439,9 @@ def _fit_dask(args: argparse.Namespace, features: list[str] | None) -> int:
             frame = dd.read_parquet(files, columns=wanted)
         else:
             frame = dd.read_csv(files, usecols=wanted, dtype=dict.fromkeys(wanted, "float64"),
-                                blocksize="16MB", na_values=sorted(datamod.MISSING - {""}))
+                                na_values=sorted(datamod.MISSING - {""}),
+                                # a gzip'd file cannot be cut into blocks: one per file
+                                blocksize=None if files[0].endswith(".gz") else "16MB")
         try:
             seconds = _train(model, frame[columns], frame[args.target],
                              fit=lambda X, y, callback: cluster.fit(model, X, y, callback,
