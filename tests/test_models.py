@@ -383,7 +383,7 @@ def test_second_order_solvers_converge_on_raw_and_standardised_data(solver, stan
     labels = (raw @ [1.0, 0.01, 20.0] - 20.0 + rng.logistic(size=400) > 0).astype(int)
     logistic = LogisticRegression(solver=solver, standardize=standardize).fit(raw, labels)
     sklearn = pytest.importorskip("sklearn.linear_model")
-    theirs = sklearn.LogisticRegression(penalty=None, tol=1e-12, max_iter=10000)
+    theirs = sklearn.LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000)  # no penalty
     theirs.fit((raw - raw.mean(0)) / raw.std(0), labels)  # scikit-learn needs it standardised
     np.testing.assert_allclose(logistic.coef_[0] * raw.std(0), theirs.coef_[0], rtol=rtol * 10)
     assert logistic.converged_ and logistic.gradient_norm_ < rtol * 10
