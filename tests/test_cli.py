@@ -42,7 +42,7 @@ def test_fit_prints_the_table(capsys, line_csv):
     row = {line.split()[0]: line.split()[1] for line in lines if line[:1].isalpha()}
     assert float(row["x"]) == pytest.approx(slope, rel=1e-4)
     assert float(row["intercept"]) == pytest.approx(intercept, rel=1e-3)
-    assert "(converged)" in out and "R²" in out and "mean squared error" in out
+    assert "(converged, gradient norm" in out and "R²" in out and "mean squared error" in out
 
 
 def test_fit_json_matches_a_library_fit(capsys, line_csv):
@@ -52,7 +52,8 @@ def test_fit_json_matches_a_library_fit(capsys, line_csv):
                          "--alpha", "0.5")
     report = json.loads(out)
     model = LinearRegression(penalty="l2", alpha=0.5, learning_rate=0.05, max_steps=500,
-                             standardize=True, random_state=0).fit(x[:, None], y)
+                             standardize=True, random_state=0, solver="gradient"
+                             ).fit(x[:, None], y)  # --learning-rate asks for gradient steps
     assert status == 0 and report["model"] == "linear" and report["features"] == ["x"]
     assert report["coefficients"] == {"x": float(model.coef_[0])}
     assert report["intercept"] == float(model.intercept_)
@@ -124,11 +125,24 @@ def test_fit_plot_files(capsys, tmp_path):
         assert image.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_dtype_option_holds_the_data_in_float32(capsys, tmp_path):
+    saved = tmp_path / "m.json"
+    for dtype, expected in (("auto", "float32"), ("float64", "float64"), ("float32", "float32")):
+        status, out, _ = run(capsys, "fit", CHALLENGER, "--target", "distress", "--features",
+                             "temperature_f", "--model", "logistic", "--dtype", dtype, "--json",
+                             "--save", str(saved))
+        report = json.loads(out)
+        assert status == 0 and report["dtype"] == expected and report["converged"]
+        assert report["coefficients"]["temperature_f"] == pytest.approx(-0.232163, rel=1e-5)
+        assert load_model(saved).coef_.dtype == np.dtype(expected)
+
+
 def test_progress_bar_only_on_a_terminal(capsys, line_csv, monkeypatch):
     pytest.importorskip("tqdm")
     file, _, _ = line_csv
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    status, _, err = run(capsys, "fit", file, "--target", "y", "--steps", "4000", "--tol", "0")
+    status, _, err = run(capsys, "fit", file, "--target", "y", "--steps", "4000", "--tol", "0",
+                         "--solver", "gradient")
     assert status == 0 and "fitting" in err and "loss=" in err
 
 
@@ -212,3 +226,19 @@ def test_real_process_exit_status_and_stderr(files):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         f"tapegrad: error: {files['text']}: row 2 (line 3), column 'x': 'abc' is not a number"]
+
+
+def test_plots_of_large_data_draw_a_sample(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tapegrad import plot
+    from tapegrad.cli import _draw_fit
+    from tapegrad.models.table import load_csv
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(50_000, 2))
+    file = tmp_path / "many.csv"
+    np.savetxt(file, np.c_[x, x @ [1.0, 2.0]], delimiter=",", header="a,b,y", comments="")
+    table = load_csv(str(file), target="y")
+    model = LinearRegression().fit(table.X, table.y)
+    ax = _draw_fit(model, table)  # fitted against observed: one point per row drawn
+    assert ax.collections[0].get_offsets().shape == (plot.MAX_POINTS, 2)
+    plot._pyplot().close(ax.figure)

@@ -197,11 +197,11 @@ def test_minibatches_are_reproducible_and_converge_near_the_answer():
 
 
 def test_max_steps_and_tol():
-    model = LinearRegression(max_steps=37, tol=0).fit(X, Y)
+    model = LinearRegression(solver="gradient", max_steps=37, tol=0).fit(X, Y)
     assert model.n_steps_ == 37 and not model.converged_
     assert model.history_["loss"].shape == (38,) and model.history_["coef"].shape == (38, 3)
-    loose = LinearRegression(tol=1e-3, **{**FAST, "max_steps": 1000}).fit(X, Y)
-    tight = LinearRegression(tol=1e-12, **{**FAST, "max_steps": 1000}).fit(X, Y)
+    loose = LinearRegression(solver="gradient", tol=1e-3, **{**FAST, "max_steps": 1000}).fit(X, Y)
+    tight = LinearRegression(solver="gradient", tol=1e-12, **{**FAST, "max_steps": 1000}).fit(X, Y)
     assert loose.converged_ and loose.n_steps_ < tight.n_steps_
 
 
@@ -218,7 +218,7 @@ def test_history_is_in_the_data_units():
 
 
 def test_divergence_names_the_step_and_suggests_a_smaller_learning_rate():
-    model = LinearRegression(optimizer="sgd", learning_rate=0.5)
+    model = LinearRegression(solver="gradient", optimizer="sgd", learning_rate=0.5)
     with pytest.raises(FloatingPointError,
                        match=r"LinearRegression: the loss became (inf|nan) at step \d+; .*"
                              r"smaller learning rate \(it is 0\.5\)"):
@@ -362,3 +362,48 @@ def test_from_dict_refuses_what_it_cannot_read():
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+# ----- the default solver: Newton with the tape's derivatives (L-BFGS on request) -----
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+@pytest.mark.parametrize("standardize", [False, True])
+def test_second_order_solvers_converge_on_raw_and_standardised_data(solver, standardize):
+    rng = np.random.default_rng(3)
+    raw = rng.normal(size=(400, 3)) * [1.0, 30.0, 0.02] + [4.0, -200.0, 1.0]
+    y = raw @ [0.5, 0.01, 40.0] - 2.0 + rng.normal(size=400)
+    model = LinearRegression(solver=solver, standardize=standardize).fit(raw, y)
+    coef, intercept = lstsq_fit(raw, y)
+    # L-BFGS is not affine invariant: on raw features (scales 0.02 to 30) it stops early
+    rtol = 1e-6 if solver == "newton" else 1e-5 if standardize else 1e-3
+    np.testing.assert_allclose(model.coef_, coef, rtol=rtol)
+    assert model.intercept_ == pytest.approx(intercept, rel=rtol)
+    assert model.converged_ and model.gradient_norm_ < rtol * 10
+    assert model.n_steps_ <= (3 if solver == "newton" else 200)
+    labels = (raw @ [1.0, 0.01, 20.0] - 20.0 + rng.logistic(size=400) > 0).astype(int)
+    logistic = LogisticRegression(solver=solver, standardize=standardize).fit(raw, labels)
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    theirs = sklearn.LogisticRegression(C=np.inf, tol=1e-12, max_iter=10000)  # no penalty
+    theirs.fit((raw - raw.mean(0)) / raw.std(0), labels)  # scikit-learn needs it standardised
+    np.testing.assert_allclose(logistic.coef_[0] * raw.std(0), theirs.coef_[0], rtol=rtol * 10)
+    assert logistic.converged_ and logistic.gradient_norm_ < rtol * 10
+    assert logistic.n_steps_ <= (12 if solver == "newton" else 500)
+
+
+def test_newton_is_the_default_and_gradient_steps_stay_available():
+    assert LinearRegression()._solver() == "newton"
+    assert LinearRegression(batch_size=8)._solver() == "gradient"
+    assert LinearRegression(penalty="l1")._solver() == "gradient"
+    newton = LogisticRegression().fit(X, Y > np.median(Y))
+    adam = LogisticRegression(solver="gradient", learning_rate=0.1, max_steps=5000,
+                              tol=1e-12).fit(X, Y > np.median(Y))
+    assert newton.n_steps_ < 15 < adam.n_steps_
+    assert newton.loss_ <= adam.loss_ + 1e-9
+    assert newton.history_["loss"].shape == (newton.n_steps_ + 1,)
+    assert np.all(np.diff(newton.history_["loss"]) <= 0)
+    with pytest.raises(ValueError, match="penalty='l1' need solver='gradient'"):
+        LinearRegression(solver="newton", penalty="l1").fit(X, Y)
+    with pytest.raises(ValueError, match=r"mini-batches \(batch_size\) need solver='gradient'"):
+        LinearRegression(solver="lbfgs", batch_size=4).fit(X, Y)
+    with pytest.raises(ValueError, match="'solver' parameter of LinearRegression must be"):
+        LinearRegression(solver="sag").fit(X, Y)

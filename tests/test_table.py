@@ -99,3 +99,60 @@ def test_bundled_challenger_data():
     assert int(table.y.sum()) == 7  # launches with O-ring thermal distress
     both = load_challenger(features=["temperature_f", "launch"], target="distressed_orings")
     assert both.X[:, 1].tolist() == list(range(1, 24)) and int(both.y.sum()) == 9
+
+
+def test_gzip_parquet_and_a_folder_of_parquet(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import gzip
+
+    import pyarrow.parquet as pq
+    text = "x,y,z\n1,2,0.5\n3,4,1.5\n5,6,2.5\n"
+    with gzip.open(tmp_path / "d.csv.gz", "wt") as f:
+        f.write(text)
+    plain = load_csv(write(tmp_path, text), target="y")
+    packed = load_csv(str(tmp_path / "d.csv.gz"), target="y")
+    np.testing.assert_array_equal(packed.X, plain.X)
+    table = pa.table({"x": [1.0, 3.0, 5.0], "y": [2, 4, 6], "z": [0.5, 1.5, 2.5]})
+    pq.write_table(table, tmp_path / "d.parquet")
+    (tmp_path / "parts").mkdir()
+    pq.write_table(table.slice(0, 2), tmp_path / "parts" / "a.parquet")
+    pq.write_table(table.slice(2), tmp_path / "parts" / "b.parquet")
+    for source in (tmp_path / "d.parquet", tmp_path / "parts"):
+        loaded = load_csv(str(source), target="y")
+        np.testing.assert_array_equal(loaded.X, plain.X)
+        np.testing.assert_array_equal(loaded.y, plain.y)
+    with pytest.raises(DataError, match="unknown column 'w'; the columns are x, y, z"):
+        load_csv(str(tmp_path / "d.parquet"), target="w")
+    pq.write_table(pa.table({"x": ["a"], "y": [1.0]}), tmp_path / "s.parquet")
+    with pytest.raises(DataError, match="column 'x' holds string, not numbers"):
+        load_csv(str(tmp_path / "s.parquet"), target="y")
+    with pytest.raises(DataError, match=r"bad.csv.gz: line 3 has 2 fields, but the header has 3"):
+        with gzip.open(tmp_path / "bad.csv.gz", "wt") as f:
+            f.write("x,y,z\n1,2,3\n4,5\n")
+        load_csv(str(tmp_path / "bad.csv.gz"), target="y")
+
+
+def test_one_float_array_float32_when_exact(tmp_path):
+    file = write(tmp_path, "x,y\n0.5,1.25\n3.1,2\n1e-3,7\n")
+    table = load_csv(file, target="y", dtype="auto")
+    assert table.X.dtype == np.float32 and table.X.base is table.y.base is not None
+    assert table.X[1, 0] == np.float32(3.1)
+    long = write(tmp_path, "x,y\n0.12345678901,1\n2,3\n", "long.csv")
+    assert load_csv(long, target="y", dtype="auto").X.dtype == np.float64
+    assert load_csv(long, target="y", dtype="float32").X.dtype == np.float32
+    assert load_csv(long, target="y").X.dtype == np.float64
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_same_table_and_errors_with_and_without_pyarrow(tmp_path, monkeypatch, arrow):
+    if arrow:
+        pytest.importorskip("pyarrow")
+    else:
+        import sys
+        monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if the extra were not installed
+    file = write(tmp_path, "x,y\n1,2\n\n3,NA\n5,6\n")
+    table = load_csv(file, target="y", dropna=True)
+    assert table.X[:, 0].tolist() == [1, 5] and table.lines.tolist() == [2, 5]
+    bad = write(tmp_path, "x,y\n" + "1,2\n" * 1000 + "1,x2\n", "bad.csv")
+    with pytest.raises(DataError, match=r"row 1001 \(line 1002\), column 'y': 'x2' is not a"):
+        load_csv(bad, target="y")

@@ -23,6 +23,21 @@ import numpy as np
 from .models.table import format_number
 
 MARGIN = 0.05  # of the data's range, added on each side of a plotted grid
+MAX_POINTS = 20_000  # larger data is drawn as a random sample of this many points
+
+
+def sample(X: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``limit`` rows of (X, y), a random sample (seeded, in the data's order) when there
+    are more: two million points take minutes to draw and show no more than twenty thousand.
+
+    >>> X, y = sample(np.zeros((50_000, 1)), np.arange(50_000))
+    >>> X.shape, bool(np.all(np.diff(y) > 0))
+    ((20000, 1), True)
+    """
+    if X.shape[0] <= limit:
+        return X, y
+    rows = np.sort(np.random.default_rng(0).choice(X.shape[0], limit, replace=False))
+    return X[rows], y[rows]
 
 
 def _pyplot() -> Any:
@@ -62,6 +77,7 @@ def plot_fit(model: Any, X: Any, y: Any, *, predicted: bool = False,
              path: str | os.PathLike[str] | None = None, xlabel: str | None = None,
              ylabel: str | None = None, title: str | None = None) -> Any:
     """The data and a fitted model: a line or curve for one feature, else fitted vs observed.
+    Data of more than ``MAX_POINTS`` rows is drawn as a random sample of them.
 
     For a one-feature regression, the fitted curve over ``xlim`` (default: the data's range);
     for a one-feature binary classifier, the probability of the second class, the data drawn at
@@ -74,8 +90,7 @@ def plot_fit(model: Any, X: Any, y: Any, *, predicted: bool = False,
     >>> X, y = np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([0, 1, 0, 1])
     >>> ax = plot_fit(LogisticRegression().fit(X, y), X, y, path="fit.png")  # doctest: +SKIP
     """
-    X = np.asarray(X)
-    y = np.asarray(y).reshape(-1)
+    X, y = sample(np.asarray(X), np.asarray(y).reshape(-1))
     classifier = hasattr(model, "classes_")
     ax = _axes(ax, figsize=(6.4, 4.2))
     if X.ndim != 2 or X.shape[1] != model.n_features_in_:
@@ -205,8 +220,7 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, *, resolution: int = 200,
     >>> X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]]); y = [0, 1, 1, 0]
     >>> ax = plot_decision_boundary(LogisticRegression().fit(X, y), X, y)  # doctest: +SKIP
     """
-    X = np.asarray(X)
-    y = np.asarray(y).reshape(-1)
+    X, y = sample(np.asarray(X), np.asarray(y).reshape(-1))
     if not hasattr(model, "predict_proba") or getattr(model, "n_features_in_", None) != 2:
         raise ValueError("plot_decision_boundary needs a fitted classifier with exactly two "
                          "features")

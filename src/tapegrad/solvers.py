@@ -1,6 +1,8 @@
 """``tapegrad.minimize``: minimise a scalar function of Variables, with the tape's gradients.
 
-Three methods share one result type:
+Three methods share one result type (``newton`` and ``lbfgs`` also work on a vector of float64
+parameters given a function of them returning value, gradient and Hessian, which is how the
+estimators and the Dask path use them):
 
 - ``"gradient"``: steps of a tapegrad optimizer (Adam unless told otherwise).
 - ``"newton"``: Newton's method with the Hessian from nested tapes, damped where the Hessian is
@@ -184,19 +186,28 @@ class _Recorder:
         return out
 
 
-def minimize(fn: Callable[[], Any], variables: Variable | Sequence[Variable], optimizer: Any = None,
-             steps: int = 1000, tol: float = 1e-10, method: str = "gradient",
-             learning_rate: float | None = None,
-             callback: Callable[[int, float], None] | None = None) -> MinimizeResult:
+def minimize(fn: Callable[..., Any], variables: Variable | Sequence[Variable],
+             optimizer: Any = None, steps: int = 1000, tol: float = 1e-10,
+             method: str | None = None, learning_rate: float | None = None,
+             callback: Callable[[int, float], None] | None = None,
+             data: Any = None) -> MinimizeResult:
     """Minimise the scalar ``fn()`` over ``variables``; the variables end at the minimiser.
 
-    ``method="gradient"`` takes up to ``steps`` steps of ``optimizer`` (a name such as
-    ``"adam"`` or ``"sgd"``, or a tapegrad optimizer; Adam with learning rate 0.01 by default)
-    and stops when the mean loss of a block of 10 steps moved by at most ``tol * max(1, |loss|)``
-    from the block before. ``"newton"`` solves with the Hessian from nested tapes, damping it
-    until the step lowers ``fn``; it stops when the decrease is at most ``tol * max(1, |f|)``.
-    ``"lbfgs"`` runs SciPy's L-BFGS-B with ``ftol = gtol = tol``. ``callback(step, loss)`` runs
-    before each step. A non-finite loss raises ``FloatingPointError`` naming the step.
+    ``method="gradient"`` (the default without ``data``) takes up to ``steps`` steps of
+    ``optimizer`` (a name such as ``"adam"`` or ``"sgd"``, or a tapegrad optimizer; Adam with
+    learning rate 0.01 by default) and stops when the mean loss of a block of 10 steps moved by
+    at most ``tol * max(1, |loss|)`` from the block before. ``"newton"`` solves with the Hessian
+    from nested tapes, damped where it is not positive definite, backtracking until the step
+    lowers ``fn``; it stops when the Newton decrement ``g·H⁻¹g / 2`` is at most
+    ``tol * max(1, |f|)``. ``"lbfgs"`` runs SciPy's L-BFGS-B with ``ftol = gtol = tol``.
+    ``callback(step, loss)`` runs before each step. A non-finite loss raises
+    ``FloatingPointError`` naming the step.
+
+    ``data``: a Dask array or DataFrame, or a tuple of Dask arrays split into the same row
+    chunks. Then ``fn(*chunk)`` is the loss of one chunk (NumPy arrays, a DataFrame's as one
+    2-d array) and ``minimize`` minimises the sum over the chunks: each step's value, gradient
+    (and Hessian) are computed chunk by chunk on the Dask workers and summed there; only the
+    variables' values travel. ``method`` is then ``"lbfgs"`` (the default) or ``"newton"``.
 
     >>> import tapegrad as tf
     >>> w, b = tf.Variable(0.0), tf.Variable(0.0)
@@ -213,6 +224,8 @@ def minimize(fn: Callable[[], Any], variables: Variable | Sequence[Variable], op
         else list(variables)
     if not var_list or not all(isinstance(v, Variable) for v in var_list):
         raise TypeError("minimize needs a Variable or a list of Variables to adjust")
+    if method is None:
+        method = "gradient" if data is None else "lbfgs"
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if method != "gradient" and (optimizer is not None or learning_rate is not None):
@@ -221,23 +234,33 @@ def minimize(fn: Callable[[], Any], variables: Variable | Sequence[Variable], op
         raise ValueError(f"steps must be at least 1; got {steps}")
     record = _Recorder(var_list)
 
-    def on_step(step: int, loss: float) -> None:
+    def on_step(step: int, loss: float, x: Any = None) -> None:
+        if x is not None:  # the variables at this step (on a cluster, only x was there)
+            _assign_flat(var_list, x)
         record(step, loss)
         if callback is not None:
             callback(step, loss)
 
     message = ""
+    if data is not None:
+        if method == "gradient":
+            raise ValueError("minimize over data chunks takes method='lbfgs' or 'newton'")
+        from .models import cluster  # Dask is imported only here
+        terms = cluster.chunked_terms(fn, var_list, data)
+    else:
+        terms = _tape_terms(fn, var_list)
     if method == "gradient":
         opt = make_optimizer("adam" if optimizer is None else optimizer,
                              0.01 if optimizer is None and learning_rate is None
                              else learning_rate)
         taken, converged = descend(lambda step: fn(), var_list, opt, int(steps), tol, WINDOW,
                                    on_step, "minimize")
-    elif method == "newton":
-        taken, converged, message = _newton(fn, var_list, int(steps), tol, on_step)
+        value = _value(fn)
     else:
-        taken, converged, message = _lbfgs(fn, var_list, int(steps), tol, on_step)
-    value = _value(fn)
+        solve = newton if method == "newton" else lbfgs
+        x, value, _, taken, converged, message = solve(terms, _flat(var_list), int(steps), tol,
+                                                      on_step, "minimize")
+        _assign_flat(var_list, x)
     if not math.isfinite(value):
         raise diverged(value, taken, None, "minimize")
     if len(record.losses) == taken:  # the final point is not in the history yet
@@ -246,7 +269,11 @@ def minimize(fn: Callable[[], Any], variables: Variable | Sequence[Variable], op
                           converged=converged, method=method, message=message)
 
 
-# ----- helpers shared by Newton and L-BFGS: the variables as one float64 vector -----
+# ----- Newton and L-BFGS on a vector x, given terms(x, hessian) -> (f, gradient, Hessian) -----
+
+Terms = Callable[[np.ndarray, bool], "tuple[float, np.ndarray, np.ndarray | None]"]
+Solved = "tuple[np.ndarray, float, np.ndarray, int, bool, str]"
+
 
 def _value(fn: Callable[[], Any]) -> float:
     return scalar(fn(), "minimize")
@@ -264,59 +291,78 @@ def _assign_flat(variables: Sequence[Variable], x: np.ndarray) -> None:
         start += size
 
 
-def _value_and_gradient(fn: Callable[[], Any], variables: Sequence[Variable]
-                        ) -> tuple[float, np.ndarray]:
-    with GradientTape() as tape:
-        loss = fn()
-    grads = tape.gradient(loss, list(variables), unconnected_gradients="zero")
-    flat = np.concatenate([np.ravel(g._value).astype(np.float64) for g in grads])
-    return scalar(loss, "minimize"), flat
-
-
-def _newton(fn: Callable[[], Any], variables: Sequence[Variable], steps: int, tol: float,
-            on_step: Callable[[int, float], None]) -> tuple[int, bool, str]:
-    """Damped Newton: solve (H + lambda I) d = -g, raising lambda until fn decreases."""
-    for step in range(steps):
+def _tape_terms(fn: Callable[..., Any], variables: Sequence[Variable]) -> Terms:
+    """terms(x, hessian) of ``fn(*args)`` at the variables set to x: its value, its gradient and
+    (if asked) its Hessian from nested tapes, all float64. Extra args go to ``fn``."""
+    def terms(x: np.ndarray, hessian: bool, *args: Any) -> tuple[float, np.ndarray, Any]:
+        _assign_flat(variables, x)
         with GradientTape(persistent=True) as outer:
-            with GradientTape() as inner:
-                loss = fn()
+            with GradientTape() as inner, np.errstate(all="ignore"):
+                loss = fn(*args)
                 f = scalar(loss, "minimize")
             grads = inner.gradient(loss, list(variables), unconnected_gradients="zero")
             flat_grad = concat([reshape(g, [-1]) for g in grads], axis=0)
-        blocks = outer.jacobian(flat_grad, list(variables), unconnected_gradients="zero")
-        del outer
-        if not math.isfinite(f):
-            raise diverged(f, step, None, "minimize")
-        on_step(step, f)
         g = flat_grad.numpy().astype(np.float64)
-        n = g.size
-        hessian = np.concatenate([np.reshape(b._value, (n, -1)) for b in blocks], axis=1)
-        hessian = (hessian + hessian.T) / 2  # symmetric up to rounding
+        if not hessian or not math.isfinite(f):
+            return f, g, None
+        blocks = outer.jacobian(flat_grad, list(variables), unconnected_gradients="zero")
+        H = np.concatenate([np.reshape(b._value, (g.size, -1)) for b in blocks], axis=1)
+        return f, g, H.astype(np.float64)
+    return terms
+
+
+def _newton_direction(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """-H⁻¹g, with H shifted to positive definite first where it is not."""
+    H = (H + H.T) / 2  # symmetric up to rounding
+    try:
+        return -np.linalg.solve(H, g) if np.all(np.linalg.eigvalsh(H) > 0) else _shifted(H, g)
+    except np.linalg.LinAlgError:
+        return _shifted(H, g)
+
+
+def _shifted(H: np.ndarray, g: np.ndarray) -> np.ndarray:
+    lowest = float(np.min(np.linalg.eigvalsh(H))) if np.all(np.isfinite(H)) else -1.0
+    shift = -lowest + max(1e-3 * abs(lowest), 1e-8 * max(1.0, float(np.max(np.abs(H)))))
+    return -np.linalg.lstsq(H + shift * np.eye(H.shape[0]), g, rcond=None)[0]
+
+
+def newton(terms: Terms, x: np.ndarray, steps: int, tol: float,
+           on_step: Callable[[int, float, np.ndarray], None], what: str) -> Any:
+    """Newton's method with backtracking: returns (x, f, gradient, steps, converged, message).
+
+    ``on_step(step, f, x)`` sees each iterate before its step. Stops when the Newton decrement
+    ``g·H⁻¹g / 2`` is at most ``tol * max(1, |f|)``, after that last step if it lowers f; every
+    accepted step lowers f.
+    """
+    f, g, H = terms(x, True)
+    for step in range(steps):
+        if not math.isfinite(f):
+            raise diverged(f, step, None, what)
+        on_step(step, f, x)
         if not np.any(g):
-            return step, True, "the gradient is zero"
-        x = _flat(variables)
-        damping, scale = 0.0, max(1.0, float(np.max(np.abs(np.diag(hessian)))))
-        for _ in range(60):
-            try:
-                d = np.linalg.solve(hessian + damping * np.eye(n), -g)
-            except np.linalg.LinAlgError:
-                d = None
-            if d is not None and np.all(np.isfinite(d)):
-                _assign_flat(variables, x + d)
-                f_new = _value(fn)
-                if f_new <= f:
-                    break
-            damping = max(10 * damping, 1e-8 * scale)
+            return x, f, g, step, True, "the gradient is zero"
+        d = _newton_direction(H, g)
+        if float(-g @ d) / 2 <= tol * max(1.0, abs(f)):
+            # quadratic convergence: the last step is worth taking, checked at a gradient's cost
+            f_new, g_new, _ = terms(x + d, False)
+            if f_new <= f:
+                return x + d, f_new, g_new, step + 1, True, "the Newton decrement fell below tol"
+            return x, f, g, step, True, "the Newton decrement fell below tol"
+        t = 1.0
+        for _ in range(50):
+            f_new, g_new, H_new = terms(x + t * d, True)
+            if f_new <= f:
+                break
+            t /= 2
         else:
-            _assign_flat(variables, x)
-            return step, False, "no damped Newton step lowered the loss"
-        if f - f_new <= tol * max(1.0, abs(f), abs(f_new)):
-            return step + 1, True, "the decrease fell below tol"
-    return steps, False, "reached the step limit"
+            return x, f, g, step, False, "no Newton step lowered the loss"
+        x, f, g, H = x + t * d, f_new, g_new, H_new
+    return x, f, g, steps, False, "reached the step limit"
 
 
-def _lbfgs(fn: Callable[[], Any], variables: Sequence[Variable], steps: int, tol: float,
-           on_step: Callable[[int, float], None]) -> tuple[int, bool, str]:
+def lbfgs(terms: Terms, x0: np.ndarray, steps: int, tol: float,
+          on_step: Callable[[int, float, np.ndarray], None], what: str) -> Any:
+    """SciPy's L-BFGS-B on terms' value and gradient: (x, f, gradient, steps, converged, msg)."""
     try:
         from scipy.optimize import minimize as scipy_minimize
     except ImportError:
@@ -325,25 +371,23 @@ def _lbfgs(fn: Callable[[], Any], variables: Sequence[Variable], steps: int, tol
     iterations = [0]
 
     def value_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
-        _assign_flat(variables, x)
-        f, g = _value_and_gradient(fn, variables)
+        f, g, _ = terms(x, False)
         if not math.isfinite(f):
-            raise diverged(f, iterations[0], None, "minimize")
-        last["x"], last["f"] = np.array(x), f
+            raise diverged(f, iterations[0], None, what)
+        last["x"], last["f"], last["g"] = np.array(x), f, g
         return f, g
 
     def record(x: np.ndarray) -> None:  # SciPy calls this after each iteration, at its new x
         f = last["f"] if np.array_equal(last.get("x"), x) else value_and_gradient(x)[0]
         iterations[0] += 1
-        _assign_flat(variables, x)
-        on_step(iterations[0], f)
+        on_step(iterations[0], f, x)
 
-    x0 = _flat(variables)
-    on_step(0, _value(fn))
+    on_step(0, value_and_gradient(x0)[0], x0)
     result = scipy_minimize(value_and_gradient, x0, jac=True, method="L-BFGS-B", tol=tol,
                             callback=record, options={"maxiter": steps})
-    _assign_flat(variables, result.x)
-    return iterations[0], bool(result.success), str(result.message)
+    f, g = (last["f"], last["g"]) if np.array_equal(last["x"], result.x) else \
+        value_and_gradient(result.x)
+    return result.x, f, g, iterations[0], bool(result.success), str(result.message)
 
 
 __all__ = ["minimize", "MinimizeResult", "make_optimizer"]

@@ -1,7 +1,8 @@
 """Regression estimators trained on the tape, in scikit-learn's conventions.
 
-``LinearRegression``, ``PolynomialRegression`` and ``LogisticRegression`` fit by gradient
-descent with any tapegrad optimizer; ``save_model``/``load_model`` keep a fitted model as JSON.
+``LinearRegression``, ``PolynomialRegression`` and ``LogisticRegression`` fit by Newton's
+method, L-BFGS or any tapegrad optimizer, on NumPy arrays or (``tapegrad[dask]``) Dask
+collections; ``save_model``/``load_model`` keep a fitted model as JSON.
 
 >>> import numpy as np
 >>> from tapegrad.models import LinearRegression

@@ -15,7 +15,7 @@ import itertools
 import math
 import sys
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -24,9 +24,12 @@ from ..ops.linalg import matmul
 from ..ops.math import abs as tf_abs
 from ..ops.math import square
 from ..ops.reduce import reduce_sum
+from ..tape import GradientTape
 from ..tensor import Variable, constant
 
 PENALTIES = (None, "l1", "l2")
+SOLVERS = ("auto", "newton", "lbfgs", "gradient")
+CHUNK = 1 << 16  # rows per block when summing the loss, gradient and Hessian over the data
 
 
 # ----- scikit-learn's exception and warning, without importing scikit-learn -----
@@ -320,12 +323,13 @@ class GradientModel(Estimator):
 
     degree = 1
 
-    def __init__(self, *, penalty: str | None = None, alpha: float = 0.01,
+    def __init__(self, *, penalty: str | None = None, alpha: float = 0.01, solver: str = "auto",
                  optimizer: Any = "adam", learning_rate: float = 0.01, max_steps: int = 1000,
                  tol: float = 1e-10, batch_size: int | None = None, standardize: bool = False,
                  random_state: int | None = None) -> None:
         self.penalty = penalty
         self.alpha = alpha
+        self.solver = solver
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.max_steps = max_steps
@@ -356,28 +360,122 @@ class GradientModel(Estimator):
                      name, "None, an int or a numpy Generator", self.random_state)
         _check_param(_is_int(self.degree) and self.degree >= 1, "degree", name, "an int >= 1",
                      self.degree)
+        _check_param(self.solver in SOLVERS, "solver", name,
+                     "'auto', 'newton', 'lbfgs' or 'gradient'", self.solver)
         _check_param(isinstance(self.optimizer, str) or hasattr(self.optimizer,
                                                                 "apply_gradients"),
                      "optimizer", name, "a name such as 'adam' or a tapegrad optimizer",
                      self.optimizer)
 
+    def _solver(self) -> str:
+        """The solver ``"auto"`` stands for: Newton, unless mini-batches or an L1 penalty (not
+        smooth) call for gradient steps."""
+        l1 = self.penalty == "l1" and self.alpha != 0
+        if self.solver == "auto":
+            return "gradient" if self.batch_size is not None or l1 else "newton"
+        if self.solver != "gradient" and (self.batch_size is not None or l1):
+            why = "mini-batches (batch_size)" if self.batch_size is not None else "penalty='l1'"
+            raise ValueError(f"solver={self.solver!r} works on the full, smooth objective; "
+                             f"{why} need solver='gradient'")
+        return self.solver
+
     def _fit(self, X: Any, y: Any, callback: Callable[[int, float], None] | None
              ) -> GradientModel:
         self._validate_params()
+        if _is_dask(X) or _is_dask(y):
+            from . import cluster  # Dask is imported only for Dask input
+            return cluster.fit(self, X, y, callback)
         name = type(self).__name__
         names = _feature_names(X)
         X = check_X(X, name)
         y = check_y(y, X.shape[0], name)
         dtype = X.dtype
+        solver = self._solver()
         basis = _Basis(X, int(self.degree), bool(self.standardize))
         target, sy, my, beta0 = self._targets(y, dtype)
         Z, p, k = basis.Z, basis.powers.shape[0], beta0.shape[0]
+        history = _History(sy, dtype, callback)
         weights = _Weights((p, k), dtype, basis.to_raw, self.penalty, float(self.alpha), sy)
+        if solver == "gradient":
+            result = self._descend(Z, target, beta0, weights, history)
+        else:
+            x0 = np.concatenate([np.zeros(p * k), beta0.astype(np.float64)])
+            data_loss = type(self)._data_loss
+
+            def sums(W: np.ndarray, hessian: bool) -> tuple[Any, ...]:
+                return sum_terms([glm_terms(Z[a:a + CHUNK], target[a:a + CHUNK], W, data_loss,
+                                            hessian) for a in range(0, Z.shape[0], CHUNK)])
+
+            result = self._second_order(solver, sums, x0, (p, k), weights, history)
+        w, b = basis.raw(np.stack(history.thetas), np.stack(history.betas), sy, my)
+        self._keep(w, b, dtype, X.shape[1], names, basis.powers)
+        self._result(history, *result)
+        return self
+
+    def _result(self, history: _History, steps: int, converged: bool, final: float,
+                gradient: float) -> None:
+        self.history_["loss"] = np.array(history.losses)
+        self.loss_, self.n_steps_, self.converged_ = final * history.sy ** 2, steps, converged
+        self.gradient_norm_ = gradient
+
+    def _keep(self, w: np.ndarray, b: np.ndarray, dtype: np.dtype, n_features: int,
+              names: np.ndarray | None, powers: np.ndarray) -> None:
+        """Store the raw-unit coefficients of every step (the last is the fit) and the data's
+        shape and names."""
+        self.n_features_in_ = n_features
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        coef, intercept = self._store(w.astype(dtype), b.astype(dtype))
+        self.coef_, self.intercept_ = coef[-1], intercept[-1]
+        self.history_ = {"coef": coef, "intercept": intercept}
+        if "degree" in self._param_names():
+            self.powers_ = powers
+
+    def _second_order(self, solver: str, sums: Callable[[np.ndarray, bool], Any],
+                      x0: np.ndarray, shape: tuple[int, int], weights: _Weights,
+                      on_step: _History) -> tuple[int, bool, float, float]:
+        """Newton or L-BFGS on x = (theta, beta) flattened, float64; ``sums(W, hessian)`` gives
+        the data loss summed over all rows, its gradient and Hessian in W = [theta; beta], and
+        the number of rows. Returns (steps, converged, final loss, final gradient norm)."""
+        p, k = shape
+        penalty = weights.kind is not None
+        if penalty:
+            theta = weights.variables[0]
+            penalty_terms = solvers._tape_terms(lambda: weights.penalty(theta), [theta])
+
+        def terms(x: np.ndarray, hessian: bool) -> tuple[float, np.ndarray, Any]:
+            f, G, H, n = sums(x.reshape(p + 1, k), hessian)
+            f, G = f / n, G.reshape(-1) / n
+            H = H / n if hessian else None
+            if penalty:
+                pf, pg, pH = penalty_terms(x[:p * k], hessian)
+                f, G = f + pf, G + np.concatenate([pg, np.zeros(k)])
+                if hessian:
+                    H[:p * k, :p * k] += pH
+            return f, G, H
+
+        solve = solvers.newton if solver == "newton" else solvers.lbfgs
+        x, f, g, steps, converged, _ = solve(
+            terms, x0, int(self.max_steps), float(self.tol),
+            lambda step, loss, x: on_step(step, loss, x[:p * k].reshape(p, k), x[p * k:]),
+            type(self).__name__)
+        if not math.isfinite(f):
+            raise solvers.diverged(f, steps, None, type(self).__name__)
+        if len(on_step.losses) == steps:  # else the last point is in the history already
+            on_step(steps, f, x[:p * k].reshape(p, k), x[p * k:])
+        return steps, converged, f, float(np.linalg.norm(g))
+
+    def _descend(self, Z: np.ndarray, target: np.ndarray, beta0: np.ndarray, weights: _Weights,
+                 on_step: Callable[..., None]) -> tuple[int, bool, float, float]:
+        """Steps of a tapegrad optimizer, on all rows or shuffled mini-batches.
+        Returns (steps, converged, final loss, final gradient norm)."""
+        name = type(self).__name__
         beta = Variable(beta0, name="beta")
         optimizer = solvers.fresh_optimizer(
             self.optimizer, self.learning_rate if isinstance(self.optimizer, str) else None)
-
-        n = X.shape[0]
+        n = Z.shape[0]
         batch = n if self.batch_size is None else min(int(self.batch_size), n)
         per_epoch = -(-n // batch)
         rng = np.random.default_rng(self.random_state)
@@ -397,42 +495,91 @@ class GradientModel(Estimator):
                 rng.shuffle(order)
             return objective(order[start:start + batch])
 
-        thetas: list[np.ndarray] = []
-        betas: list[np.ndarray] = []
-        losses: list[float] = []
-
-        def on_step(step: int, loss: float) -> None:
-            losses.append(loss * sy * sy)
-            thetas.append(weights.theta()._value)
-            betas.append(np.array(beta._value))
-            if callback is not None:
-                callback(step, loss * sy * sy)
-
+        variables = [*weights.variables, beta]
         steps, converged = solvers.descend(
-            loss_at, [*weights.variables, beta], optimizer, int(self.max_steps), float(self.tol),
-            max(solvers.WINDOW, per_epoch), on_step, name, after_step=weights.project)
-        final = float(objective(None))
+            loss_at, variables, optimizer, int(self.max_steps), float(self.tol),
+            max(solvers.WINDOW, per_epoch),
+            lambda step, loss: on_step(step, loss, weights.theta()._value, beta._value), name,
+            after_step=weights.project)
+        with GradientTape() as tape:
+            loss = objective(None)
+        final = float(loss)
         if not math.isfinite(final):
             raise solvers.diverged(final, steps, solvers.learning_rate_of(optimizer), name)
-        on_step(steps, final)
-
-        w, b = basis.raw(np.stack(thetas), np.stack(betas), sy, my)
-        self.n_features_in_ = X.shape[1]
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        coef, intercept = self._store(w.astype(dtype), b.astype(dtype))
-        self.coef_, self.intercept_ = coef[-1], intercept[-1]
-        self.history_ = {"loss": np.array(losses), "coef": coef, "intercept": intercept}
-        self.loss_, self.n_steps_, self.converged_ = final * sy * sy, steps, converged
-        if "degree" in self._param_names():
-            self.powers_ = basis.powers
-        return self
+        grads = tape.gradient(loss, variables, unconnected_gradients="zero")
+        on_step(steps, final, weights.theta()._value, beta._value)
+        return steps, converged, final, float(np.sqrt(sum(np.sum(np.square(g._value))
+                                                          for g in grads)))
 
     def _features(self, X: np.ndarray) -> np.ndarray:
         """The columns that ``coef_`` multiplies: X, or its monomials for a polynomial model."""
         return monomials(X, self.powers_) if hasattr(self, "powers_") else X
+
+
+def glm_terms(Z: np.ndarray, target: np.ndarray, W: np.ndarray,
+              data_loss: Callable[[Any, Any], Any], hessian: bool
+              ) -> tuple[float, np.ndarray, np.ndarray | None]:
+    """The data loss of the linear model ``Z @ W[:-1] + W[-1]`` summed over the rows of one
+    block, its gradient in W and (if asked) its Hessian, in float64, from the tape.
+
+    ``data_loss(eta, target)`` is the mean loss of the linear predictor eta (rows, k). Its
+    derivatives in eta come from nested tapes (one backward pass per column of eta: the loss is
+    a sum over rows); the chain rule through ``Z`` is two matrix products. Workers of a Dask
+    cluster call this on their chunks.
+    """
+    n, k = Z.shape[0], W.shape[1]
+    Z1 = np.empty((n, Z.shape[1] + 1))
+    Z1[:, :-1], Z1[:, -1] = Z, 1.0
+    eta = constant(Z1 @ W)
+    labels = constant(target if target.dtype.kind in "iu" else target.astype(np.float64))
+    with GradientTape(persistent=True) as outer, np.errstate(all="ignore"):
+        outer.watch(eta)
+        with GradientTape() as inner:
+            inner.watch(eta)
+            loss = data_loss(eta, labels) * n
+        g = inner.gradient(loss, eta)
+        columns = [g[:, c] for c in range(k)] if hessian else []
+    G = Z1.T @ g._value
+    if not hessian:
+        return float(loss), G, None, n
+    H = np.empty((Z1.shape[1], k, Z1.shape[1], k))
+    for c, column in enumerate(columns):
+        h = outer.gradient(column, eta)._value  # d g[:, c] / d eta, row by row
+        for c2 in range(k):
+            if c == c2 and np.all(h[:, c] >= 0):  # R.T @ R of one buffer: half the work (syrk)
+                R = Z1 * np.sqrt(h[:, c:c + 1])
+                H[:, c, :, c2] = R.T @ R
+            else:
+                H[:, c, :, c2] = Z1.T @ (Z1 * h[:, c2:c2 + 1])
+    return float(loss), G, H.reshape(Z1.shape[1] * k, -1), n
+
+
+def sum_terms(parts: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """The sum of several blocks' terms, entry by entry (an entry that is None stays None)."""
+    return tuple(None if part[0] is None else sum(part[1:], part[0]) for part in zip(*parts))
+
+
+class _History:
+    """The loss and working parameters before each step and at the end; calls ``callback`` with
+    the loss in the data's units."""
+
+    def __init__(self, sy: float, dtype: np.dtype,
+                 callback: Callable[[int, float], None] | None) -> None:
+        self.sy, self.dtype, self.callback = sy, dtype, callback
+        self.thetas: list[np.ndarray] = []
+        self.betas: list[np.ndarray] = []
+        self.losses: list[float] = []
+
+    def __call__(self, step: int, loss: float, theta: np.ndarray, beta: np.ndarray) -> None:
+        self.losses.append(loss * self.sy ** 2)
+        self.thetas.append(np.array(theta, self.dtype))
+        self.betas.append(np.array(beta, self.dtype))
+        if self.callback is not None:
+            self.callback(step, loss * self.sy ** 2)
+
+
+def _is_dask(a: Any) -> bool:
+    return type(a).__module__.split(".")[0] in ("dask", "dask_expr")
 
 
 class _Weights:

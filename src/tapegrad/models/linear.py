@@ -1,4 +1,4 @@
-"""Least squares by gradient descent: ``LinearRegression`` and ``PolynomialRegression``.
+"""Least squares on the tape: ``LinearRegression`` and ``PolynomialRegression``.
 
 The objective is the mean squared error plus an optional penalty on the coefficients (not the
 intercept): ``alpha * sum(coef**2)`` for ``penalty="l2"``, ``alpha * sum(|coef|)`` for ``"l1"``
@@ -17,8 +17,12 @@ from ._base import GradientModel, _mean_std
 
 
 class LinearRegression(GradientModel):
-    """Linear least squares, fitted by a tapegrad optimizer, in scikit-learn's conventions.
+    """Linear least squares with the tape's derivatives, in scikit-learn's conventions.
 
+    ``solver``: ``"newton"`` (Newton's method with the Hessian from the tape, summed over
+    blocks of rows; one step solves least squares), ``"lbfgs"`` (SciPy's L-BFGS-B with the tape's
+    gradients), ``"gradient"`` (steps of ``optimizer``) or ``"auto"`` (the default: Newton,
+    or gradient steps for mini-batches and L1 penalties, which are not smooth).
     ``penalty`` is None, ``"l2"`` or ``"l1"`` with strength ``alpha``. ``optimizer`` is a name
     (``"adam"``, ``"sgd"``, ...) built with ``learning_rate``, or a tapegrad optimizer (copied
     afresh for each fit). Training stops after ``max_steps`` steps, or when the mean loss of a
@@ -29,7 +33,8 @@ class LinearRegression(GradientModel):
     charged on them either way.
 
     After ``fit``: ``coef_`` (n_features,), ``intercept_``, ``loss_`` (the final objective),
-    ``n_steps_``, ``converged_``, ``history_`` (``"loss"``, ``"coef"``, ``"intercept"`` before each
+    ``n_steps_``, ``converged_``, ``gradient_norm_`` (of the objective, in working units, at the
+    end), ``history_`` (``"loss"``, ``"coef"``, ``"intercept"`` before each
     step, then at the end; with mini-batches the losses before the end are batch losses).
 
     >>> import numpy as np
@@ -111,11 +116,11 @@ class PolynomialRegression(LinearRegression):
     """
 
     def __init__(self, degree: int = 2, *, penalty: str | None = None, alpha: float = 0.01,
-                 optimizer: Any = "adam", learning_rate: float = 0.01, max_steps: int = 1000,
-                 tol: float = 1e-10, batch_size: int | None = None, standardize: bool = False,
-                 random_state: int | None = None) -> None:
+                 solver: str = "auto", optimizer: Any = "adam", learning_rate: float = 0.01,
+                 max_steps: int = 1000, tol: float = 1e-10, batch_size: int | None = None,
+                 standardize: bool = False, random_state: int | None = None) -> None:
         self.degree = degree
-        super().__init__(penalty=penalty, alpha=alpha, optimizer=optimizer,
+        super().__init__(penalty=penalty, alpha=alpha, solver=solver, optimizer=optimizer,
                          learning_rate=learning_rate, max_steps=max_steps, tol=tol,
                          batch_size=batch_size, standardize=standardize,
                          random_state=random_state)

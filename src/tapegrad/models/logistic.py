@@ -1,4 +1,4 @@
-"""Logistic regression by gradient descent: binary (sigmoid) and multinomial (softmax).
+"""Logistic regression on the tape: binary (sigmoid) and multinomial (softmax).
 
 The objective is the mean log loss plus an optional penalty on the coefficients (not the
 intercepts): ``alpha * sum(coef**2)`` for ``penalty="l2"``, ``alpha * sum(|coef|)`` for ``"l1"``.
@@ -45,12 +45,13 @@ def class_labels(y: np.ndarray, estimator: str) -> tuple[np.ndarray, np.ndarray]
 
 
 class LogisticRegression(GradientModel):
-    """Logistic regression fitted by a tapegrad optimizer, in scikit-learn's conventions.
+    """Logistic regression with the tape's derivatives, in scikit-learn's conventions.
 
     Two classes: one weight vector and a sigmoid (``coef_`` has shape (1, n_features)). More
     classes: one weight vector per class and a softmax (multinomial; ``coef_`` (n_classes,
     n_features)). Labels may be any sortable values; ``classes_`` holds them in order. The other
-    parameters, the stopping rule and ``history_`` are as for ``LinearRegression``;
+    parameters (``solver``: Newton by default), the stopping rule and ``history_`` are as for
+    ``LinearRegression``;
     ``standardize`` scales the features only.
 
     >>> import numpy as np
