@@ -56,7 +56,10 @@ def test_jvp_matches_finite_differences_and_the_vjp(op: Op, shapes: tuple) -> No
                           unconnected_gradients="zero")
     forward = sum(float(np.sum(v * j)) for v, j in zip(vs, jvps))
     reverse = sum(float(np.sum(g.numpy() * u)) for g, u in zip(grads, us))
-    np.testing.assert_allclose(forward, reverse, rtol=1e-9, atol=1e-9)
+    # exact up to rounding; an op that computes in float32 inside (compute_average_loss, as TF)
+    # rounds there, and its table entry says how much
+    tol = max(1e-9, op.rtol if op.rtol > 1e-4 else 0.0)
+    np.testing.assert_allclose(forward, reverse, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("op, shapes", _cases([op for op in DIFFERENTIABLE if op.float32]))

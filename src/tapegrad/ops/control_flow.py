@@ -492,6 +492,8 @@ _ITEM = Primitive("Unpack", lambda packed, i: packed[i])
 
 
 def _call_python(func: Callable[..., Any], inp: Any, Tout: Any, wrap_inputs: bool) -> Any:
+    if not callable(func):
+        raise TypeError(f"func must be callable, got {func!r}")
     inputs = tuple(convert_to_tensor(x) for x in inp)
     packed = tape.apply(PY_FUNC, inputs, ((func, Tout, wrap_inputs),))
     if not isinstance(Tout, (list, tuple)):
@@ -510,7 +512,7 @@ def py_function(func: Callable[..., Any], inp: Any, Tout: Any, name: str | None 
     >>> tf.py_function(lambda x: x * 2, [tf.constant(3.0)], tf.float32)
     <tapegrad.Tensor: shape=(), dtype=float32, numpy=6.0>
     """
-    if tape._state.tapes:
+    if tape._state.tapes and callable(func):
         out = func(*(convert_to_tensor(x) for x in inp))
         if isinstance(Tout, (list, tuple)):
             outs = out if isinstance(out, (list, tuple)) else (out,)

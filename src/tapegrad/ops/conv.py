@@ -222,6 +222,9 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
     stride = (1,) + _spatial(stride, "stride", 1, last)
     dilation = (1,) + _spatial(dilations, "dilations", 1, last)
     if not isinstance(padding, str):
+        if not isinstance(padding, (list, tuple)):
+            raise ValueError(f"padding must be 'SAME', 'VALID' or a list of [before, after] "
+                             f"pairs, got {padding!r}")
         padding = [list(p) for p in padding]
         padding.insert(axis, [0, 0])
     out = conv2d(x, w, stride, padding, "NHWC" if last else "NCHW", dilation)
@@ -299,6 +302,9 @@ def conv2d_transpose(input: Any, filters: Any, output_shape: Any, strides: Any,
     last = _channels_last(data_format)
     g = _to_nhwc(g, last)
     shape = as_ints(output_shape, "output_shape")
+    if len(shape) != 4:
+        raise invalid_argument(f"output_shape must have 4 elements (batch, height, width, "
+                               f"channels), got {list(shape)} [Op:Conv2DBackpropInput]")
     if not last:
         shape = (shape[0], shape[2], shape[3], shape[1])
     stride = _spatial(strides, "strides", 2, last)
