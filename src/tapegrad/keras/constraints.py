@@ -108,12 +108,5 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Co
 
 def get(identifier: Any) -> Constraint | None:
     """A constraint from a name, a config dict or an instance (returned as is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str) and identifier in _BY_NAME:
-        return _BY_NAME[identifier]()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier}")
+    from .saving import lookup
+    return lookup(identifier, _BY_NAME, "constraint", deserialize)

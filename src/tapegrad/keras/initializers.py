@@ -282,19 +282,8 @@ def get(identifier: Any) -> Initializer | None:
     >>> tf.keras.initializers.get("ones")((2,)).numpy().tolist()
     [1.0, 1.0]
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
-        if cls is not None:
-            return cls()
-    elif isinstance(identifier, dict):
-        return deserialize(identifier)
-    elif isinstance(identifier, type):
-        return identifier()
-    elif callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+    from .saving import lookup
+    return lookup(identifier, _BY_NAME, "initializer", deserialize)
 
 
 # Keras's other names for two of them (not in __all__: one object, one entry)

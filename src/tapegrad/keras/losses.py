@@ -411,16 +411,5 @@ def get(identifier: Any) -> Any:
     >>> tf.keras.losses.get("mse") is tf.keras.losses.mean_squared_error
     True
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier in _BY_NAME:
-            obj = _BY_NAME[identifier]
-            return obj() if isinstance(obj, type) else obj
-    elif isinstance(identifier, dict):
-        return deserialize(identifier)
-    elif isinstance(identifier, type):
-        return identifier()
-    elif callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    from .saving import lookup
+    return lookup(identifier, _BY_NAME, "loss", deserialize)

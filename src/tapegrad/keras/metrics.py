@@ -461,17 +461,5 @@ def get(identifier: Any) -> Any:
     >>> tf.keras.metrics.get("mae") is tf.keras.losses.mean_absolute_error
     True
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        if identifier in _FUNCTIONS:
-            return _FUNCTIONS[identifier]
-        if identifier in _BY_NAME:
-            return _BY_NAME[identifier]()
-    elif isinstance(identifier, dict):
-        return deserialize(identifier)
-    elif isinstance(identifier, type):
-        return identifier()
-    elif callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    from .saving import lookup
+    return lookup(identifier, {**_BY_NAME, **_FUNCTIONS}, "metric", deserialize)

@@ -103,12 +103,5 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Re
 
 def get(identifier: Any) -> Regularizer | None:
     """A regularizer from a name (``"l2"``), a config dict or an instance (returned as is)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, str) and identifier in _BY_NAME:
-        return _BY_NAME[identifier]()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
+    from .saving import lookup
+    return lookup(identifier, _BY_NAME, "regularizer", deserialize)

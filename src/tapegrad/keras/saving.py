@@ -23,7 +23,7 @@ import json
 import os
 import types
 import zipfile
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -165,6 +165,26 @@ def _all_objects() -> dict[str, Any]:
         table.update(module_table)
     table.update({c.__name__: c for c in optimizers._BY_NAME.values()})
     return table
+
+
+def lookup(identifier: Any, by_name: dict[str, Any], kind: str,
+           deserialize: Callable[[Any], Any]) -> Any:
+    """What Keras's ``get`` functions share: None stays None; a name in ``by_name`` gives that
+    entry (a class is instantiated); a config dict is deserialized; a class is instantiated; any
+    other callable is returned as it is. Anything else is Keras's ValueError, naming ``kind``."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        if identifier in by_name:
+            entry = by_name[identifier]
+            return entry() if isinstance(entry, type) else entry
+    elif isinstance(identifier, dict):
+        return deserialize(identifier)
+    elif isinstance(identifier, type):
+        return identifier()
+    elif callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier}")
 
 
 def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None,
