@@ -450,16 +450,17 @@ class GradientTape:
                  ) -> list[Any] | None:
         """The raw gradients for ``keys`` from this tape's backward plan; None for no plan yet.
 
-        The first time a key (the records' key, the targets, the sources and the seeds' shapes)
-        is seen, it is counted; the second time, the general backward pass runs with a log, from
+        The first time a key (the records' key, the targets and the sources) is seen, it is
+        counted; the second time, the general backward pass runs with a log, from
         which the plan is compiled; from then on the plan runs.
         """
         tracked = self._tracked
         roots = [id(t if t._parent is None else t._parent) for t in targets]
-        key = (tuple(self._key), tuple(map(tracked.get, roots)), tuple(map(tracked.get, keys)),
-               tuple((type(s), s.shape, s.dtype) for s in seeds))
-        if None in key[1]:  # a target the tape did not record: nothing to compile
+        slots = tuple(map(tracked.get, roots + keys))
+        if None in slots[:len(roots)]:  # a target the tape did not record: nothing to compile
             return None
+        # The seeds have the targets' shapes: nothing the plan decides depends on them.
+        key = (tuple(self._key), len(roots), slots)
         try:
             plan = _plans.get(key, _UNSEEN)
         except TypeError:  # a param that cannot be a key (an array of indices): no plan
