@@ -88,7 +88,9 @@ class Adam(_Moments):
                 v_hat._value = v1 = np.maximum(v_hat._value, v1)
             return x - m1 * alpha / (np.sqrt(v1) + epsilon)
         # The same operations in the same order, the intermediates written into scratch arrays
+        # and the scalars as 0-d arrays (which ufuncs take faster than NumPy scalars)
         a, b = self._scratch(x)
+        alpha, one_minus_beta_1, one_minus_beta_2, epsilon = map(np.asarray, k)
         m._value = m1 = m._value + _mul(_sub(g, m._value, a), one_minus_beta_1, a)
         v._value = v1 = v._value + _mul(_sub(_mul(g, g, a), v._value, a), one_minus_beta_2, a)
         if self.amsgrad:
@@ -221,7 +223,10 @@ class Nadam(_Moments):
             m_hat = u_next * m1 / m_denominator + g_weight * g / g_denominator
             return x - m_hat * lr / (np.sqrt(v1 / v_denominator) + epsilon)
         # The same operations in the same order, the intermediates written into scratch arrays
+        # and the scalars as 0-d arrays (which ufuncs take faster than NumPy scalars)
         a, b = self._scratch(x)
+        (lr, one_minus_beta_1, one_minus_beta_2, epsilon, u_next, m_denominator,
+         g_weight, g_denominator, v_denominator) = map(np.asarray, k)
         m._value = m1 = m._value + _mul(_sub(g, m._value, a), one_minus_beta_1, a)
         v._value = v1 = v._value + _mul(_sub(_mul(g, g, a), v._value, a), one_minus_beta_2, a)
         m_hat = _add(_div(_mul(u_next, m1, a), m_denominator, a),
