@@ -27,6 +27,24 @@ def _cpu_seconds(fn: Callable[[], Any], n: int, repeats: int) -> float:
     return min(timeit.repeat(fn, number=n, repeat=repeats, timer=time.process_time)) / n
 
 
+_CHUNK = 100  # ops per tape, as in a training step: one tape over all n ops would hold n outputs
+
+
+def _multiplies(tf: Any, x: Any, y: Any) -> tuple[Callable[[], None], Callable[[], None]]:
+    """``_CHUNK`` multiplies of x by y: without a tape, and on a tape watching x."""
+    def untaped() -> None:
+        for _ in range(_CHUNK):
+            x * y
+
+    def taped() -> None:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            for _ in range(_CHUNK):
+                x * y
+
+    return untaped, taped
+
+
 def measure(n: int = 20_000, repeats: int = 9) -> list[tuple[str, float, float]]:
     """Rows of (what, seconds without, seconds with): per op for recording, per pass for plans."""
     import tapegrad as tf
@@ -35,22 +53,10 @@ def measure(n: int = 20_000, repeats: int = 9) -> list[tuple[str, float, float]]
     rows = []
     for what, value in (("float32 scalars", np.float32(1.5)),
                         ("100 float32", np.full(100, 1.5, np.float32))):
-        x, y = tf.constant(value), tf.constant(value * 2)
-        chunk = 100  # tapes of 100 ops, as a training step's: one tape over n ops holds n outputs
-
-        def untaped() -> None:
-            for _ in range(chunk):
-                x * y
-
-        def taped() -> None:
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                for _ in range(chunk):
-                    x * y
-
-        calls = max(n // chunk, 1)
-        rows.append((f"x * y, {what}", _cpu_seconds(untaped, calls, repeats) / chunk,
-                     _cpu_seconds(taped, calls, repeats) / chunk))
+        untaped, taped = _multiplies(tf, tf.constant(value), tf.constant(value * 2))
+        calls = max(n // _CHUNK, 1)
+        rows.append((f"x * y, {what}", _cpu_seconds(untaped, calls, repeats) / _CHUNK,
+                     _cpu_seconds(taped, calls, repeats) / _CHUNK))
 
     w = tf.Variable(np.linspace(-1, 1, 100, dtype=np.float32))
     data = tf.constant(np.linspace(0, 2, 100, dtype=np.float32))
