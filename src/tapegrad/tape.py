@@ -1,6 +1,6 @@
 """GradientTape: record the ops on watched tensors, then play them back for gradients.
 
-How it works, in four rules:
+How it works, in five rules:
 
 1. An op runs its NumPy kernel first. Only if a tape is recording on this thread does it call
    ``record``; the check is one global integer, so eager code without a tape pays nothing more.
@@ -13,6 +13,12 @@ How it works, in four rules:
    recording, they run on raw NumPy values (first order pays no tensor overhead). With an outer
    tape recording, they run on tensors through tapegrad's own ops, so the outer tape records the
    backward pass and can differentiate it again: that is all higher-order gradients need.
+5. A training loop records the same ops step after step. Each record extends the tape's key
+   (primitive, params, output shape, where each input comes from); the second time a first-order
+   backward pass with a given key runs, it is compiled into one straight-line Python function,
+   a *backward plan*, which later tapes with that key run instead of walking their records. A
+   plan makes the same rule calls on the same values in the same order: the results are the
+   same bits.
 
 >>> import tapegrad as tf
 >>> x = tf.Variable(3.0)
@@ -451,8 +457,8 @@ class GradientTape:
         """The raw gradients for ``keys`` from this tape's backward plan; None for no plan yet.
 
         The first time a key (the records' key, the targets and the sources) is seen, it is
-        counted; the second time, the general backward pass runs with a log, from
-        which the plan is compiled; from then on the plan runs.
+        counted; the second time, the general backward pass runs with a log, from which the
+        plan is compiled; from then on the plan runs.
         """
         tracked = self._tracked
         roots = [id(t if t._parent is None else t._parent) for t in targets]
@@ -626,7 +632,7 @@ def _summed_axes(g_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int,
     """The axes of a gradient of ``g_shape`` that broadcasting to it added or stretched."""
     lead = len(g_shape) - len(shape)
     return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and g_shape[lead + i] != 1)
+                                        if n == 1 and g_shape[lead + i] != 1)
 
 
 def _unconnected(value: UnconnectedGradients | str) -> UnconnectedGradients:
