@@ -158,6 +158,11 @@ def _targets(results: dict[str, Any]) -> list[str]:
         if m is not None:
             rows.append([f"scalar multiply {what} ≤ {limit * 1e6:g} µs", f"{m * 1e6:.2f} µs",
                          _verdict(m, limit)])
+    untaped, taped = (_median(ops.get(key, {}).get("tapegrad")) for key in ("0/False", "0/True"))
+    if untaped is not None and taped is not None:
+        rows.append(["recording: a tape's cost per op (scalar multiply with a tape − without) "
+                     "≤ 0.4 µs", f"{(taped - untaped) * 1e6:.2f} µs ({taped / untaped:.2f}× the "
+                     "untaped op)", _verdict(taped - untaped, 0.4e-6)])
     imports = results.get("imports", {})
     r = _over(imports.get("tapegrad"), imports.get("numpy"))
     if r:
@@ -165,7 +170,7 @@ def _targets(results: dict[str, Any]) -> list[str]:
                      _verdict(r, 1.15)])
     if not rows:
         return []
-    return ["## Targets (issue 5)", ""] + _table(["target", "measured", "verdict"], rows,
+    return ["## Targets (issues 5 and 9)", ""] + _table(["target", "measured", "verdict"], rows,
                                                   "lrl")
 
 

@@ -98,7 +98,7 @@ def test_overheads_imports_and_report(bench):
         "median"]
     assert results["memory"]["peers"]["numpy"]["x_bytes"] == 100_000 * 100 * 4
     assert results["bandwidth"]["read"] > 1e8
-    for heading in ("## Machine and versions", "## Targets (issue 5)", "## Workload 7",
+    for heading in ("## Machine and versions", "## Targets (issues 5 and 9)", "## Workload 7",
                     "## Workload 8", "## Workload 9", "| tapegrad eager |"):
         assert heading in markdown
     assert "n/a (not built)" not in markdown  # tapegrad.function was not asked for

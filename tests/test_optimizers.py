@@ -779,3 +779,28 @@ def test_a_keras_style_subclass():
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("make", [lambda: tf.optimizers.Adam(0.05),
+                                  lambda: tf.optimizers.Adam(0.05, amsgrad=True),
+                                  lambda: tf.optimizers.Nadam(0.05)],
+                         ids=["Adam", "Adam-amsgrad", "Nadam"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_array_updates_match_the_scalar_ones_bit_for_bit(make, dtype):
+    """An array's update (scratch arrays, ``out=``) is the scalars' (plain arithmetic), element
+    by element; no array a tensor holds is ever written to."""
+    rng = np.random.default_rng(3)
+    start = rng.normal(size=4).astype(dtype)
+    vector = tf.Variable(start)
+    scalars = [tf.Variable(v) for v in start]
+    opt_vector, opt_scalars = make(), make()
+    seen = []
+    for _ in range(20):
+        g = rng.normal(size=4).astype(dtype)
+        seen.append((tf.identity(vector), vector.numpy().copy()))
+        seen += [(tf.identity(s), s.numpy().copy()) for s in opt_vector.variables[1:]]
+        opt_vector.apply_gradients([(tf.constant(g), vector)])
+        opt_scalars.apply_gradients([(tf.constant(x), s) for x, s in zip(g, scalars)])
+    assert vector.numpy().tobytes() == np.array([s.numpy() for s in scalars], dtype).tobytes()
+    for tensor, value in seen:
+        assert tensor.numpy().tobytes() == value.tobytes()

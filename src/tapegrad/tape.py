@@ -1,6 +1,6 @@
 """GradientTape: record the ops on watched tensors, then play them back for gradients.
 
-How it works, in four rules:
+How it works, in five rules:
 
 1. An op runs its NumPy kernel first. Only if a tape is recording on this thread does it call
    ``record``; the check is one global integer, so eager code without a tape pays nothing more.
@@ -13,6 +13,12 @@ How it works, in four rules:
    recording, they run on raw NumPy values (first order pays no tensor overhead). With an outer
    tape recording, they run on tensors through tapegrad's own ops, so the outer tape records the
    backward pass and can differentiate it again: that is all higher-order gradients need.
+5. A training loop records the same ops step after step. Each record extends the tape's key
+   (primitive, params, output shape, where each input comes from); the second time a first-order
+   backward pass with a given key runs, it is compiled into one straight-line Python function,
+   a *backward plan*, which later tapes with that key run instead of walking their records. A
+   plan makes the same rule calls on the same values in the same order: the results are the
+   same bits.
 
 >>> import tapegrad as tf
 >>> x = tf.Variable(3.0)
@@ -142,33 +148,47 @@ def record(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
 
     Every op calls this while any tape records, so that a listener can see all of them. A tape
     keeps ops that have gradient rules and a float result, with the input values the op saw: a
-    variable assigned later does not change what its gradient is computed from. Listeners run
-    after the tapes: ops a listener runs on ``out`` (forward mode's tangents) are recorded.
+    variable assigned later does not change what its gradient is computed from. Each record
+    also extends the tape's key (see ``_planned``): the primitive, its params, the output's
+    shape and each input's slot (the op that made it, a watched tensor and its shape, or None).
+    Listeners run after the tapes: ops a listener runs on ``out`` (forward mode's tangents) are
+    recorded.
     """
     tapes = _state.tapes
-    if tapes and prim.vjps and out._value.dtype.kind in "fc":
-        _record_on(tapes, prim, out, inputs, params)
+    if tapes and prim.vjps:
+        value = out._value
+        if value.dtype.kind in "fc":
+            _record_on(tapes, prim, out, inputs, params, value)
     for listener in _listeners:
         listener(prim, out, inputs, params)
 
 
 def _record_on(tapes: list[GradientTape], prim: Primitive, out: Tensor,
-               inputs: tuple[Tensor, ...], params: tuple[Any, ...]) -> None:
-    values = tuple(map(_value_of, inputs))
+               inputs: tuple[Tensor, ...], params: tuple[Any, ...], value: Any) -> None:
     for tape in tapes:
         tracked = tape._tracked
+        key = [prim, params, value.shape]
+        values = []
         hit = False
         for x in inputs:
-            if id(x) in tracked:
-                hit = True
-            elif x._trainable and tape._watch_accessed:  # a variable, read under the tape
+            v = x._value
+            slot = tracked.get(id(x))
+            if slot is None and x._trainable and tape._watch_accessed:  # a variable, read here
                 root = x if x._parent is None else x._parent
-                hit = tape._watch_variable(root) or hit
+                slot = tape._watch_variable(root)
                 if root is not x:  # what `assign` returned: gradients belong to its variable
                     inputs = tuple(root if i is x else i for i in inputs)
+            if slot is not None:
+                hit = True
+                if slot < 0:  # a watched tensor or variable: its shape, which the key needs
+                    key.append(v.shape)
+            key.append(slot)
+            values.append(v)
         if hit:
-            tape._ops.append((prim, out, inputs, params, values))
-            tracked[id(out)] = out
+            ops = tape._ops
+            tracked[id(out)] = len(ops)
+            ops.append((prim, out, inputs, params, tuple(values)))
+            tape._key.append(tuple(key))
 
 
 # ----- GradientTape -----
@@ -209,16 +229,20 @@ class GradientTape:
         self._recording = False
         # Never entered: no records, so gradient raises as in TensorFlow; __enter__ makes them.
         self._ops: list[tuple[Any, ...]] | None = None
-        self._tracked: dict[int, Tensor] | None = None
-        self._leaves: set[int] = set()
+        self._tracked: dict[int, int] | None = None
+        self._leaves: dict[int, Tensor] = {}
         self._variables: dict[int, Variable] = {}
+        self._key: list[tuple[Any, ...]] = []
 
     def _clear(self) -> None:
         # (primitive, output, inputs, params, input values), in the order the ops ran
         self._ops: list[tuple[Any, ...]] | None = []
-        self._tracked: dict[int, Tensor] | None = {}  # id -> tensor; holding them keeps ids unique
-        self._leaves: set[int] = set()  # the watched tensors and variables
+        # id -> slot: the position of the op that made it, or -1, -2, ... for watched tensors.
+        # The tensors are held by the records and by _leaves, which keeps their ids unique.
+        self._tracked: dict[int, int] | None = {}
+        self._leaves: dict[int, Tensor] = {}  # id -> the watched tensors and variables
         self._variables: dict[int, Variable] = {}  # watched variables, in the order first seen
+        self._key: list[tuple[Any, ...]] = []  # one entry per record; see `record`
 
     # -- recording --
     def __enter__(self) -> GradientTape:
@@ -236,14 +260,20 @@ class GradientTape:
             _stop(self)
             self._recording = False
 
-    def _watch_variable(self, v: Variable) -> bool:
-        """Watch ``v``; True when gradients can reach it (a float variable)."""
+    def _watch_variable(self, v: Variable) -> int | None:
+        """Watch ``v``; its slot, or None when gradients cannot reach it (not a float)."""
         self._variables.setdefault(id(v), v)
         if v._value.dtype.kind not in "fc":
-            return False
-        self._tracked[id(v)] = v
-        self._leaves.add(id(v))
-        return True
+            return None
+        return self._watch_leaf(v)
+
+    def _watch_leaf(self, t: Tensor) -> int:
+        """Track ``t`` as a leaf: a tensor gradients flow to, whatever made it."""
+        slot = self._tracked.get(id(t))
+        if slot is None:
+            slot = self._tracked[id(t)] = -1 - len(self._leaves)
+        self._leaves[id(t)] = t
+        return slot
 
     def watch(self, tensor: Any) -> None:
         """Track ``tensor`` (or every tensor in a nested structure) so gradients reach it."""
@@ -263,8 +293,7 @@ class GradientTape:
                     warn("The dtype of the watched tensor must be floating (e.g. "
                                  "tapegrad.float32), got %r", t.dtype)
             else:
-                self._tracked[id(t)] = t
-                self._leaves.add(id(t))
+                self._watch_leaf(t)
 
     def watched_variables(self) -> tuple[Variable, ...]:
         """The variables this tape watches, in the order it first saw them."""
@@ -409,14 +438,15 @@ class GradientTape:
         # No outer tape and no op listener: run the rules on NumPy values. A listener (check
         # numerics, a tracer) must see the backward pass as ops, as TensorFlow's callbacks do.
         raw = not _state.tapes and not _listeners
-        vocab = _vocabulary()
-        xp = vocab.NUMPY if raw else vocab.TENSOR
         keys = [id(s if s._parent is None else s._parent) for s in sources]
-        grads = backward(self._ops, self._tracked, self._leaves, targets, seeds, set(keys), xp,
-                         raw)
+        found = self._planned(targets, seeds, keys) if raw else None
+        if found is None:
+            vocab = _vocabulary()
+            grads = backward(self._ops, self._tracked, self._leaves, targets, seeds, set(keys),
+                             vocab.NUMPY if raw else vocab.TENSOR, raw)
+            found = [grads.get(k) for k in keys]
         results: list[Tensor | None] = []
-        for s, k in zip(sources, keys):
-            g = grads.get(k)
+        for s, g in zip(sources, found):
             value = s._value
             if g is None or value.dtype.kind not in "fc":
                 zero = unconnected is UnconnectedGradients.ZERO  # any dtype: TF's zeros_like
@@ -426,6 +456,40 @@ class GradientTape:
             else:
                 results.append(g)
         return results
+
+    def _planned(self, targets: list[Tensor], seeds: list[Any], keys: list[int]
+                 ) -> list[Any] | None:
+        """The raw gradients for ``keys`` from this tape's backward plan; None for no plan yet.
+
+        The first time a key (the records' key, the targets and the sources) is seen, it is
+        counted; the second time, the general backward pass runs with a log, from which the
+        plan is compiled; from then on the plan runs.
+        """
+        tracked = self._tracked
+        roots = [id(t if t._parent is None else t._parent) for t in targets]
+        slots = tuple(map(tracked.get, roots + keys))
+        if None in slots[:len(roots)]:  # a target the tape did not record: nothing to compile
+            return None
+        # The seeds have the targets' shapes: nothing the plan decides depends on them.
+        key = (tuple(self._key), len(roots), slots)
+        try:
+            plan = _plans.get(key, _UNSEEN)
+        except TypeError:  # a param that cannot be a key (an array of indices): no plan
+            return None
+        if callable(plan):
+            return plan(self._ops, seeds)
+        if plan is _UNSEEN:
+            if len(_plans) >= _MAX_PLANS:
+                _plans.clear()
+            _plans[key] = _SEEN
+            return None
+        if plan is _SEEN:
+            log: list[tuple[Any, ...]] = []
+            grads = backward(self._ops, tracked, self._leaves, targets, seeds, set(keys),
+                             _vocabulary().NUMPY, True, log)
+            _plans[key] = compile_plan(self._ops, roots, keys, log)
+            return [grads.get(k) for k in keys]
+        return None  # a key whose backward pass cannot be compiled
 
     # -- drawing: reads the record only through `read_record` below --
     def to_dot(self, target: Tensor | None = None, sources: Any = None) -> str:
@@ -478,13 +542,15 @@ def gradients_of_all(tape: GradientTape, target: Tensor) -> dict[int, Any]:
                     set(tracked), _vocabulary().NUMPY, True)
 
 
-def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set[int],
-             targets: list[Tensor], seeds: list[Any], sources: set[int], xp: Any, raw: bool
-             ) -> dict[int, Any]:
+
+def backward(ops: list[tuple[Any, ...]], tracked: dict[int, int], leaves: dict[int, Tensor],
+             targets: list[Tensor], seeds: list[Any], sources: set[int], xp: Any, raw: bool,
+             log: list[tuple[Any, ...]] | None = None) -> dict[int, Any]:
     """Walk ``ops`` backwards from the seeded targets; returns gradients keyed by tensor id.
 
     Only ops on a path from a source to a target run. ``raw`` gradients are NumPy values;
-    otherwise tensors, computed by ops that an outer tape may record.
+    otherwise tensors, computed by ops that an outer tape may record. ``log`` collects each
+    rule's call as (record, input index, result), for ``compile_plan``.
     """
     grads: dict[int, Any] = {}
     for t, seed in zip(targets, seeds):
@@ -493,7 +559,7 @@ def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set
             if not raw:
                 seed = wrap(seed)
             grads[k] = seed if k not in grads else grads[k] + seed
-    if leaves <= sources:
+    if leaves.keys() <= sources:
         reach: Any = tracked  # every tracked tensor depends on a source
     else:
         reach = sources & tracked.keys()  # the tensors that depend on a source
@@ -502,7 +568,8 @@ def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set
                 if id(x) in reach:
                     reach.add(id(out))
                     break
-    for prim, out, inputs, params, values in reversed(ops):
+    for op in reversed(ops):
+        prim, out, inputs, params, values = op
         oid = id(out)
         if oid not in reach:
             continue
@@ -518,6 +585,8 @@ def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set
             if id(x) not in reach or vjps[i] is None:
                 continue
             gx = vjps[i](xp, g, ans, *args, *params)
+            if log is not None:
+                log.append((op, i, gx))
             if gx is None:
                 continue
             shape = values[i].shape
@@ -527,6 +596,73 @@ def backward(ops: list[tuple[Any, ...]], tracked: dict[int, Tensor], leaves: set
             prev = grads.get(xid)
             grads[xid] = gx if prev is None else prev + gx
     return grads
+
+
+# ----- Backward plans: a repeated backward pass as straight-line code -----
+
+_plans: dict[Any, Any] = {}  # key -> the compiled plan, _SEEN, or None when it cannot compile
+_UNSEEN, _SEEN = "never seen", "seen once"
+_MAX_PLANS = 256
+
+
+def compile_plan(ops: list[tuple[Any, ...]], targets: list[int], sources: list[int],
+                 log: list[tuple[Any, ...]]) -> Callable[[list[Any], list[Any]], list[Any]] | None:
+    """The raw backward pass that ``log`` shows, as one Python function ``plan(ops, seeds)``.
+
+    One line per rule call, in the same order on the same values as ``backward``, so the results
+    are bit-identical: sums are unrolled and unbroadcasting decided here. Every value, param
+    and seed is read from the arguments: a plan serves every tape with the same key. None when
+    a rule gave no gradient (a custom gradient's choice, which a plan cannot foresee).
+    """
+    position = {id(op): p for p, op in enumerate(ops)}
+    namespace: dict[str, Any] = {"xp": _vocabulary().NUMPY}
+    names: dict[int, str] = {}  # tensor id -> the local holding its gradient
+    lines: list[str] = []
+
+    def add(k: int, expr: str) -> None:
+        if k in names:
+            lines.append(f"{names[k]} = {names[k]} + {expr}")
+        else:
+            names[k] = f"g{len(names)}"
+            lines.append(f"{names[k]} = {expr}")
+
+    def bind(value: Any) -> str:
+        name = f"c{len(namespace)}"
+        namespace[name] = value
+        return name
+
+    for t, k in enumerate(targets):
+        add(k, f"seeds[{t}]")
+    unpacked: dict[int, list[str]] = {}  # op position -> its names for (ans, *values, *params)
+    for op, i, gx in log:
+        if gx is None:
+            return None
+        prim, out, inputs, params, values = op
+        p = position[id(op)]
+        if p not in unpacked:
+            vs = [f"v{p}_{j}" for j in range(len(values))]
+            ps = [f"p{p}_{j}" for j in range(len(params))]
+            lines.append(f"_, o{p}, _, {_unpack(ps)}, {_unpack(vs)} = ops[{p}]")
+            unpacked[p] = [f"o{p}._value", *vs, *ps]
+        expr = f"{bind(prim.vjps[i])}(xp, {names[id(out)]}, {', '.join(unpacked[p])})"
+        shape = values[i].shape
+        if gx.shape != shape:
+            lines.append(f"d = {expr}")
+            expr = "xp.sum(d, None, False)" if not shape else \
+                f"xp.reshape(xp.sum(d, {_summed_axes(gx.shape, shape)}, False), {shape})"
+        add(id(inputs[i]), expr)
+    returns = "".join(f"{names.get(k)}, " for k in sources)
+    source = "def plan(ops, seeds):\n" + "".join(f"    {line}\n" for line in lines) + \
+        f"    return [{returns}]\n"
+    exec(compile(source, "<tapegrad backward plan>", "exec"), namespace)
+    plan = namespace["plan"]
+    plan.source = source
+    return plan
+
+
+def _unpack(names: list[str]) -> str:
+    """An assignment target for a tuple of ``len(names)`` items."""
+    return f"({', '.join(names)},)" if names else "_"
 
 
 _vocab: Any = None
@@ -545,11 +681,14 @@ def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     """``g`` summed over the axes that broadcasting added or stretched, back to ``shape``."""
     if not shape:
         return xp.sum(g, None, False)
-    g_shape = xp.shape(g)
+    return xp.reshape(xp.sum(g, _summed_axes(xp.shape(g), shape), False), shape)
+
+
+def _summed_axes(g_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of a gradient of ``g_shape`` that broadcasting to it added or stretched."""
     lead = len(g_shape) - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and g_shape[lead + i] != 1)
-    return xp.reshape(xp.sum(g, axes, False), shape)
+    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                        if n == 1 and g_shape[lead + i] != 1)
 
 
 def _unconnected(value: UnconnectedGradients | str) -> UnconnectedGradients:

@@ -522,7 +522,7 @@ def diag(diagonal: Any, name: str = "diag", k: Any = 0, num_rows: Any = -1, num_
     k = _offset(k)
     length = np.shape(v._value)[-1]
     rows, cols = as_int(num_rows, "num_rows"), as_int(num_cols, "num_cols")
-    side = length + abs(k)
+    side = length + (k if k >= 0 else -k)  # `abs` is the op here
     rows, cols = (rows if rows >= 0 else length + max(-k, 0) if cols >= 0 else side,
                   cols if cols >= 0 else length + max(k, 0) if rows >= 0 else side)
     if len(_diagonal(rows, cols, k)[0]) != length:

@@ -13,6 +13,9 @@ import numpy as np
 from ..tensor import Variable
 from .base import Optimizer, keras_cast
 
+# ufuncs called with an output array: ``_mul(a, b, out)`` is ``a * b`` written into ``out``
+_add, _sub, _mul, _div = np.add, np.subtract, np.multiply, np.true_divide
+
 
 class _Moments(Optimizer):
     """The arguments the Adam family shares: the two moments' decay rates and epsilon."""
@@ -77,12 +80,23 @@ class Adam(_Moments):
     def _update(self, g: Any, x: Any, slots: tuple[Variable, ...], k: Any) -> Any:
         alpha, one_minus_beta_1, one_minus_beta_2, epsilon = k
         m, v = slots[0], slots[1]
-        m._value = m1 = m._value + (g - m._value) * one_minus_beta_1
-        v._value = v1 = v._value + (g * g - v._value) * one_minus_beta_2
+        if type(x) is not np.ndarray:  # NumPy scalars: their arithmetic is the fastest
+            m._value = m1 = m._value + (g - m._value) * one_minus_beta_1
+            v._value = v1 = v._value + (g * g - v._value) * one_minus_beta_2
+            if self.amsgrad:
+                v_hat = slots[2]
+                v_hat._value = v1 = np.maximum(v_hat._value, v1)
+            return x - m1 * alpha / (np.sqrt(v1) + epsilon)
+        # The same operations in the same order, the intermediates written into scratch arrays
+        # and the scalars as 0-d arrays (which ufuncs take faster than NumPy scalars)
+        a, b = self._scratch(x)
+        alpha, one_minus_beta_1, one_minus_beta_2, epsilon = map(np.asarray, k)
+        m._value = m1 = m._value + _mul(_sub(g, m._value, a), one_minus_beta_1, a)
+        v._value = v1 = v._value + _mul(_sub(_mul(g, g, a), v._value, a), one_minus_beta_2, a)
         if self.amsgrad:
             v_hat = slots[2]
             v_hat._value = v1 = np.maximum(v_hat._value, v1)
-        return x - m1 * alpha / (np.sqrt(v1) + epsilon)
+        return x - _div(_mul(m1, alpha, a), _add(np.sqrt(v1, b), epsilon, b), a)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "amsgrad": self.amsgrad}
@@ -203,10 +217,22 @@ class Nadam(_Moments):
         (lr, one_minus_beta_1, one_minus_beta_2, epsilon, u_next, m_denominator,
          g_weight, g_denominator, v_denominator) = k
         m, v = slots
-        m._value = m1 = m._value + (g - m._value) * one_minus_beta_1
-        v._value = v1 = v._value + (g * g - v._value) * one_minus_beta_2
-        m_hat = u_next * m1 / m_denominator + g_weight * g / g_denominator
-        return x - m_hat * lr / (np.sqrt(v1 / v_denominator) + epsilon)
+        if type(x) is not np.ndarray:  # NumPy scalars: their arithmetic is the fastest
+            m._value = m1 = m._value + (g - m._value) * one_minus_beta_1
+            v._value = v1 = v._value + (g * g - v._value) * one_minus_beta_2
+            m_hat = u_next * m1 / m_denominator + g_weight * g / g_denominator
+            return x - m_hat * lr / (np.sqrt(v1 / v_denominator) + epsilon)
+        # The same operations in the same order, the intermediates written into scratch arrays
+        # and the scalars as 0-d arrays (which ufuncs take faster than NumPy scalars)
+        a, b = self._scratch(x)
+        (lr, one_minus_beta_1, one_minus_beta_2, epsilon, u_next, m_denominator,
+         g_weight, g_denominator, v_denominator) = map(np.asarray, k)
+        m._value = m1 = m._value + _mul(_sub(g, m._value, a), one_minus_beta_1, a)
+        v._value = v1 = v._value + _mul(_sub(_mul(g, g, a), v._value, a), one_minus_beta_2, a)
+        m_hat = _add(_div(_mul(u_next, m1, a), m_denominator, a),
+                     _div(_mul(g_weight, g, b), g_denominator, b), a)
+        denominator = _add(np.sqrt(_div(v1, v_denominator, b), b), epsilon, b)
+        return x - _div(_mul(m_hat, lr, a), denominator, a)
 
 
 

@@ -123,6 +123,7 @@ class Optimizer:
                  gradient_accumulation_steps: int | None = None, name: str | None = None,
                  **kwargs: Any) -> None:
         self._constant_cache: dict[np.dtype, Any] = {}  # hyperparameters in each dtype
+        self._buffers: dict[Any, tuple[np.ndarray, np.ndarray]] = {}  # see `_scratch`
         if "lr" in kwargs:
             # Keras 3 refuses `lr`; the TensorFlow 2.x tutorials use it, so we take it and warn.
             learning_rate = kwargs.pop("lr")
@@ -532,6 +533,18 @@ class Optimizer:
         place); ``k`` is what ``_step_constants`` returned for this dtype and step.
         """
         raise NotImplementedError
+
+    def _scratch(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Two arrays like ``x`` for an update's intermediate results (NumPy's ``out=``).
+
+        Kept from step to step, so small updates skip most allocations; never stored in a
+        variable, so no tensor ever sees them change. New values are always new arrays.
+        """
+        key = (x.shape, x.dtype)
+        buffers = self._buffers.get(key)
+        if buffers is None:
+            buffers = self._buffers[key] = (np.empty_like(x), np.empty_like(x))
+        return buffers
 
     def update_step(self, gradient: Tensor, variable: Variable, learning_rate: Tensor) -> None:
         """Keras's per-variable update, for subclasses that do not define ``_update``."""
