@@ -119,8 +119,11 @@ def test_data_four_times_a_workers_memory_fits_without_a_worker_dying(tmp_path):
         parts.append(da.from_delayed(dask.delayed(np.load)(str(file)), shape=(rows, 21),
                                      dtype=np.float64))
     data = da.concatenate(parts)  # read from disk chunk by chunk, by the workers
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  memory_limit=limit, dashboard_address=":0") as cluster, \
+    # No pausing: a paused worker on a loaded machine waits for memory that never frees, and the
+    # test would hang instead of failing; a worker over its limit is still killed (and fails it).
+    with dask.config.set({"distributed.worker.memory.pause": False}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     memory_limit=limit, dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         before = set(client.scheduler_info()["workers"])
         model = LinearRegression().fit(data[:, :20], data[:, 20])

@@ -346,3 +346,22 @@ def test_traced_output_gradients_are_guarded():
             return tape.gradient(y, w, output_gradients=x)
         return f, [w]
     _compare(make, [(_c(1.0),), (_c(-1.0),), (_c(3.0),), (_c(1.0),)])
+
+
+def test_a_variable_assigned_between_a_tapes_read_and_its_gradient(caplog) -> None:
+    # The backward pass needs the value the tape read, which the variable no longer holds: no
+    # plan can replay that, so the function runs eagerly (and says so), returning eager's values.
+    w = tf.Variable(1.0)
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            y = w * w * x
+        w.assign_add(1.0)
+        return tape.gradient(y, w)
+
+    traced = tf.function(step)
+    got = [float(traced(tf.constant(1.0))) for _ in range(3)]
+    w.assign(1.0)
+    want = [float(step(tf.constant(1.0))) for _ in range(3)]
+    assert got == want == [2.0, 4.0, 6.0]
+    assert "runs eagerly" in caplog.text

@@ -66,7 +66,16 @@ from .ops import control_flow
 from .ops import math as math_ops
 from .ops import reduce as reduce_ops
 from .tape import Primitive
-from .tensor import Tensor, TensorShape, Variable, base_variable, to_numpy, wrap, write_listeners
+from .tensor import (
+    Tensor,
+    TensorShape,
+    Variable,
+    base_variable,
+    snapshot,
+    to_numpy,
+    wrap,
+    write_listeners,
+)
 
 __all__ = ["function", "Function", "ConcreteFunction", "TensorSpec"]
 
@@ -131,6 +140,7 @@ class _Recorder:
         self.thread = threading.get_ident()
         self.steps: list[tuple[Any, ...]] = []
         self.guards = 0
+        self.opaque = False  # the trace needs a value no plan can compute: run eagerly
         self.created: list[Variable] = []  # variables made while tracing
         self.traced: set[int] = set()  # ids of values that depend on the arguments or effects
 
@@ -154,6 +164,9 @@ class _Recorder:
             return
         if convert is Variable:
             self.created.append(t)
+            return
+        if convert is snapshot:  # a variable's earlier value: no plan can replay it
+            self.opaque = True
             return
         if convert is None:  # the value itself: keep what it was
             result = result.copy()
@@ -866,6 +879,7 @@ class Function:
         self.autograph = autograph  # accepted; guards make Python control flow safe instead
         self._plans: dict[Any, _Plan] = {}
         self._paths: dict[Any, int] = {}  # signature -> plans traced for it
+        self._eager = False  # a trace needed what no plan can replay: every call runs eagerly
         self._concrete: list[ConcreteFunction] = []  # in the order they were made
         self._traces = 0
         self._warned_paths = False
@@ -910,7 +924,7 @@ class Function:
         if self.input_signature is not None:
             self._check_signature(args)
         args = bound + args
-        if tape._state.tapes or tape._listeners or config._run_eagerly:
+        if tape._state.tapes or tape._listeners or config._run_eagerly or self._eager:
             # A tape records (it must see the ops), a trace is running (inline into it), or the
             # user asked for eager functions (tapegrad.config.run_functions_eagerly).
             result = self.python_function(*args, **kwargs)
@@ -985,6 +999,11 @@ class Function:
         with _Recorder() as recorder:
             recorder.traced.update(map(id, placeholders))
             result = self.python_function(*traced_args, **traced_kwargs)
+        if recorder.opaque:
+            self._eager = True
+            tape.warn("%s runs eagerly: a GradientTape in it differentiates through a variable "
+                      "assigned after the tape read it, which a traced plan cannot replay.",
+                      self.python_function.__name__)
         new_signature = key not in self._paths
         # Another path of a traced signature may make variables (an optimizer's slots, first
         # used on that path): TensorFlow's AutoGraph would have traced that branch at first.

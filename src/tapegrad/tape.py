@@ -43,7 +43,15 @@ import numpy as np
 
 from . import nest
 from .errors import invalid_argument
-from .tensor import Tensor, Variable, base_variable, concrete, convert_to_tensor, wrap
+from .tensor import (
+    Tensor,
+    Variable,
+    base_variable,
+    concrete,
+    convert_to_tensor,
+    snapshot,
+    wrap,
+)
 
 
 def warn(message: str, *args: Any) -> None:
@@ -579,7 +587,7 @@ def backward(ops: list[tuple[Any, ...]], tracked: dict[int, int], leaves: dict[i
         if raw:
             ans, args = out._value, values
         else:  # tensors, except where a variable has changed since the op read it
-            ans, args = out, [x if x._value is v else wrap(v) for x, v in zip(inputs, values)]
+            ans, args = out, [x if x._value is v else snapshot(v) for x, v in zip(inputs, values)]
         vjps = prim.vjps
         for i, x in enumerate(inputs):
             if id(x) not in reach or vjps[i] is None:

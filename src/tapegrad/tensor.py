@@ -275,6 +275,17 @@ def concrete(t: Tensor) -> Any:
     return value
 
 
+def snapshot(value: Any) -> Tensor:
+    """A tensor of a value a variable held before it was assigned (what an op read, for a later
+    backward pass). A tracing ``tapegrad.function`` cannot replay such a value, so a function
+    whose trace needs one runs eagerly from then on.
+    """
+    t = wrap(value)
+    if _on_convert is not None:
+        _on_convert(t, snapshot, value)
+    return t
+
+
 def _value_text(value: Any, for_repr: builtins.bool) -> str:
     """TensorFlow's text for a value: the Python scalar's repr, or NumPy's repr/str of the array."""
     if np.ndim(value) == 0 and (for_repr or value.dtype.kind == "S"):  # a string: b'text'
