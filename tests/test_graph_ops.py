@@ -110,3 +110,19 @@ def test_tf_print_under_check_numerics() -> None:
     finally:
         tf.debugging.disable_check_numerics()
     assert stream.getvalue() == "x: [1]\n" and float(a) == float(b) == 1.0
+
+
+def test_adjust_contrast_is_recorded_without_a_gradient() -> None:
+    # TensorFlow 2.21: per-channel (x - mean) * factor + mean, integers saturated back, and a
+    # tape that records it raises LookupError for its gradient (the autodiff guide's example).
+    x = np.arange(12.0, dtype=np.float32).reshape(1, 2, 2, 3)
+    assert tf.image.adjust_contrast(x, 2.0).numpy()[0, 0, 0].tolist() == [-4.5, -3.5, -2.5]
+    ints = tf.image.adjust_contrast(np.arange(12, dtype=np.uint8).reshape(2, 2, 3), 2.0)
+    assert ints.dtype == tf.uint8 and ints.numpy()[:, :, 0].tolist() == [[0, 1], [7, 13]]
+    image, delta = tf.Variable([[[0.5, 0.0, 0.0]]]), tf.Variable(0.1)
+    with tf.GradientTape() as tape:
+        new_image = tf.image.adjust_contrast(image, delta)
+    with pytest.raises(LookupError, match="gradient registry has no entry for: AdjustContrastv2"):
+        tape.gradient(new_image, [image, delta])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="input must be at least 3-D"):
+        tf.image.adjust_contrast([1.0, 2.0], 2.0)

@@ -69,7 +69,7 @@ API_PAGES = {"tapegrad": "tapegrad", "tapegrad.math": "math", "tapegrad.linalg":
              "tapegrad.keras.optimizers.schedules": "schedules",
              "tapegrad.optimizers.schedules": "schedules", "tapegrad.config": "utilities",
              "tapegrad.debugging": "utilities", "tapegrad.errors": "utilities",
-             "tapegrad.nest": "utilities", "tapegrad.test": "test",
+             "tapegrad.nest": "utilities", "tapegrad.image": "utilities", "tapegrad.test": "test",
              "tapegrad.models": "workbench", "tapegrad.plot": "workbench",
              "tapegrad.datasets": "workbench", "tapegrad.tapegraph": "workbench",
              "tapegrad.autodiff": "autodiff", "tapegrad.train": "train",

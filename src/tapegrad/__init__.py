@@ -220,7 +220,7 @@ __all__ = [
     "random", "executing_eagerly", "print",
     "autodiff",
     # modules, scopes, checkpoints and input pipelines
-    "Module", "name_scope", "init_scope", "train", "data", "string",
+    "Module", "name_scope", "init_scope", "train", "data", "string", "image",
 ]
 
 # Loaded on first use, so that `import tapegrad` stays cheap: name -> (module, attribute or None).
@@ -230,7 +230,7 @@ _LAZY = {"optimizers": (".optimizers", None), "keras": (".keras", None),
          "minimize": (".solvers", "minimize"),  # minimize: the workbench's driver, not a TF name
          "Module": (".module", "Module"), "name_scope": (".module", "name_scope"),
          "init_scope": (".module", "init_scope"), "train": (".train", None),
-         "data": (".data", None)}
+         "data": (".data", None), "image": (".image", None)}
 
 
 def __getattr__(name: str) -> Any:
