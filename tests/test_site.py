@@ -65,6 +65,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # (a module among tapegrad.__all__ or tapegrad.keras.__all__) needs a page here and in mkdocs.yml.
 API_PAGES = {"tapegrad": "tapegrad", "tapegrad.math": "math", "tapegrad.linalg": "linalg",
              "tapegrad.nn": "nn", "tapegrad.random": "random",
+             "tapegrad.random.experimental": "random",
              "tapegrad.keras.optimizers": "optimizers", "tapegrad.optimizers": "optimizers",
              "tapegrad.keras.optimizers.schedules": "schedules",
              "tapegrad.optimizers.schedules": "schedules", "tapegrad.config": "utilities",

@@ -222,7 +222,8 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
     stride = (1,) + _spatial(stride, "stride", 1, last)
     dilation = (1,) + _spatial(dilations, "dilations", 1, last)
     if not isinstance(padding, str):
-        if not isinstance(padding, (list, tuple)):
+        if not isinstance(padding, (list, tuple)) or not all(
+                isinstance(p, (list, tuple)) and len(p) == 2 for p in padding):
             raise ValueError(f"padding must be 'SAME', 'VALID' or a list of [before, after] "
                              f"pairs, got {padding!r}")
         padding = [list(p) for p in padding]

@@ -85,6 +85,10 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
     idx = concrete(_tensor(indices))
     if batch_dims:  # prepend each entry's batch coordinates, then gather from the whole tensor
         batch = shape[:batch_dims]
+        if batch_dims < 0 or batch_dims >= min(len(shape), idx.ndim):
+            raise invalid_argument(f"batch_dims ({batch_dims}) must be non-negative and less "
+                                   f"than the rank of params ({len(shape)}) and of indices "
+                                   f"({idx.ndim}) [Op:GatherNd]")
         if idx.shape[:batch_dims] != batch:
             raise invalid_argument(f"params.shape[:{batch_dims}] {list(batch)} and "
                                    f"indices.shape[:{batch_dims}] {list(idx.shape[:batch_dims])} "
