@@ -6,9 +6,7 @@
 TensorShape([2])
 """
 
-import types as _types
-
-from .ops.random import (
+from ..ops.random import (
     Algorithm,
     Generator,
     categorical,
@@ -27,19 +25,12 @@ from .ops.random import (
     stateless_gamma,
     stateless_normal,
     stateless_poisson,
-    stateless_shuffle,
     stateless_truncated_normal,
     stateless_uniform,
     truncated_normal,
     uniform,
 )
-
-experimental = _types.ModuleType("tapegrad.random.experimental",
-                                 "``tapegrad.random.experimental``: TensorFlow's names there.")
-experimental.__dict__.update(
-    Algorithm=Algorithm, Generator=Generator, create_rng_state=create_rng_state,
-    get_global_generator=get_global_generator, set_global_generator=set_global_generator,
-    stateless_fold_in=fold_in, stateless_shuffle=stateless_shuffle, stateless_split=split)
+from . import experimental
 
 __all__ = ["Algorithm", "Generator", "categorical", "create_rng_state", "experimental", "fold_in",
            "gamma", "get_global_generator", "normal", "poisson", "set_global_generator",
