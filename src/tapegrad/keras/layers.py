@@ -233,21 +233,8 @@ class Layer:
         """The dtype of the layer's weights (``"float32"``)."""
         return self._dtype
 
-    @property
-    def compute_dtype(self) -> str:
-        return self._dtype
-
-    @property
-    def variable_dtype(self) -> str:
-        return self._dtype
-
-    @property
-    def input_dtype(self) -> str:
-        return self._dtype
-
-    @property
-    def dtype_policy(self) -> str:
-        return self._dtype
+    # One dtype for everything: tapegrad's Keras has no mixed-precision policies.
+    compute_dtype = variable_dtype = input_dtype = dtype_policy = dtype
 
     @property
     def path(self) -> str:
