@@ -332,8 +332,10 @@ def test_variables_created_on_a_later_trace_raise():
 
     @tf.function
     def f(x):
-        made.append(tf.Variable(x))
-        return made[-1] * 1.0
+        if x.shape.rank == 1:  # a variable made only when a second signature is traced
+            made.append(tf.Variable(x))
+            return made[-1] * 1.0
+        return x
     f(tf.constant(1.0))
     with pytest.raises(ValueError, match="^tapegrad.function only supports singleton "
                        "tapegrad.Variables created on the first call"):
@@ -401,3 +403,28 @@ def test_a_spec_with_none_gets_its_own_concrete_function_after_a_fixed_shape_tra
     assert general.structured_input_signature[0][0].shape == (None,)
     assert general(tf.constant([1.0, -3.0, 2.0])).numpy().tolist() == [2.0, -6.0, 4.0]
     assert g.get_concrete_function(tf.TensorSpec([None], tf.float32)) is general
+
+
+def test_a_function_that_makes_a_variable_on_every_call_is_refused_as_in_tensorflow() -> None:
+    @tf.function
+    def f(x):
+        return tf.Variable(1.0) * x
+
+    with pytest.raises(ValueError, match="only supports singleton tapegrad.Variables created on "
+                                         "the first call"):
+        f(tf.constant(1.0))
+
+    class Scaled(tf.Module):  # made once, on the first call: allowed, as in TensorFlow
+        def __init__(self) -> None:
+            super().__init__()
+            self.v = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.v is None:
+                self.v = tf.Variable(2.0)
+            return self.v * x
+
+    m = Scaled()
+    assert float(m(tf.constant(3.0))) == 6.0 and float(m(tf.constant(4.0))) == 8.0
+    assert float(m.v) == 2.0

@@ -126,3 +126,14 @@ def test_adjust_contrast_is_recorded_without_a_gradient() -> None:
         tape.gradient(new_image, [image, delta])
     with pytest.raises(tf.errors.InvalidArgumentError, match="input must be at least 3-D"):
         tf.image.adjust_contrast([1.0, 2.0], 2.0)
+
+
+def test_py_function_as_a_decorator() -> None:
+    @tf.py_function(Tout=tf.float32)
+    def plus(x, y):
+        return x + y
+
+    traced = tf.function(lambda x, y: plus(x, y))
+    assert float(plus(tf.constant(1.0), tf.constant(2.0))) == 3.0
+    assert float(traced(tf.constant(1.0), tf.constant(5.0))) == 6.0
+    assert float(traced(tf.constant(2.0), tf.constant(5.0))) == 7.0

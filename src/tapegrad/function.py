@@ -1009,6 +1009,14 @@ class Function:
         # used on that path): TensorFlow's AutoGraph would have traced that branch at first.
         if recorder.created and not first and new_signature:
             raise ValueError(_CREATED_LATER)
+        if recorder.created and first:
+            # TensorFlow traces a function that made variables once more, and refuses it if
+            # that makes variables again (one made on every call); so does this, undoing the
+            # second run's effects.
+            with _Recorder() as check, _Effectless():
+                self.python_function(*traced_args, **traced_kwargs)
+            if check.created:
+                raise ValueError(_CREATED_LATER)
         result = nest.map_structure(_as_output, result)
         self._paths[key] = self._paths.get(key, 0) + 1
         # A trace for a signature that an existing concrete function covers (an

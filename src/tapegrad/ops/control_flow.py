@@ -501,7 +501,8 @@ def _call_python(func: Callable[..., Any], inp: Any, Tout: Any, wrap_inputs: boo
     return [tape.apply(_ITEM, (packed,), (i,)) for i in range(len(Tout))]
 
 
-def py_function(func: Callable[..., Any], inp: Any, Tout: Any, name: str | None = None) -> Any:
+def py_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout: Any = None,
+                name: str | None = None) -> Any:
     """Call ``func`` on tensors as one op (``tf.py_function``): its results converted to ``Tout``
     (a dtype, or a list of dtypes for several results).
 
@@ -511,7 +512,13 @@ def py_function(func: Callable[..., Any], inp: Any, Tout: Any, name: str | None 
     >>> import tapegrad as tf
     >>> tf.py_function(lambda x: x * 2, [tf.constant(3.0)], tf.float32)
     <tapegrad.Tensor: shape=(), dtype=float32, numpy=6.0>
+
+    Without ``inp`` it is a decorator, as in TensorFlow: ``@tf.py_function(Tout=tf.float32)``.
     """
+    if inp is None:
+        def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+            return lambda *args: py_function(f, list(args), Tout, name)
+        return decorate if func is None else decorate(func)
     if tape._state.tapes and callable(func):
         out = func(*(convert_to_tensor(x) for x in inp))
         if isinstance(Tout, (list, tuple)):
