@@ -428,3 +428,19 @@ def test_a_function_that_makes_a_variable_on_every_call_is_refused_as_in_tensorf
     m = Scaled()
     assert float(m(tf.constant(3.0))) == 6.0 and float(m(tf.constant(4.0))) == 8.0
     assert float(m.v) == 2.0
+
+
+def test_a_concrete_function_takes_only_its_tensor_arguments() -> None:
+    # TensorFlow: the Python arguments are fixed when the concrete function is made.
+    @tf.function
+    def power(a, b):
+        return a ** b
+
+    square = power.get_concrete_function(a=tf.TensorSpec(None, tf.float32), b=2)
+    assert float(square(tf.constant(10.0))) == 100.0
+    assert float(square(a=tf.constant(3.0))) == 9.0
+    assert float(square(tf.constant(3.0), 2)) == 9.0  # the whole argument list still binds
+    with pytest.raises(TypeError, match="Binding inputs to tapegrad.function failed"):
+        square(tf.constant(10.0), b=3)
+    with pytest.raises(TypeError, match="Binding inputs to tapegrad.function failed"):
+        square()

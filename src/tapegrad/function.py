@@ -1208,11 +1208,34 @@ class ConcreteFunction:
         return [(p.name, p.kind.name) for p in parameters]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call with the tensor arguments only, as TensorFlow does: the other arguments are the
+        ones it was made with (the whole argument list is accepted too)."""
         if not self._fits(self._function._canonical(args, kwargs)):
+            args, kwargs = self._with_fixed_arguments(args, kwargs)
+        return self._function(*args, **kwargs)
+
+    def _with_fixed_arguments(self, args: tuple[Any, ...], kwargs: dict[str, Any]
+                              ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The full argument list: ``args``/``kwargs`` in the TensorSpec slots of the signature,
+        the values it was made with elsewhere; TensorFlow's TypeError when they do not fit."""
+        fixed_args, fixed_kwargs = self.structured_input_signature
+        names = [name for name, _ in self._parameter_names()]
+        slots = [i for i, v in enumerate(fixed_args) if isinstance(v, TensorSpec)] + \
+            [k for k, v in fixed_kwargs.items() if isinstance(v, TensorSpec)]
+        given = dict(zip(slots, args))
+        for key, value in kwargs.items():
+            slot = names.index(key) if key in names[:len(fixed_args)] else key
+            if slot not in slots or slot in given:
+                given = {}
+                break
+            given[slot] = value
+        full = (tuple(given.get(i, v) for i, v in enumerate(fixed_args)),
+                {k: given.get(k, v) for k, v in fixed_kwargs.items()})
+        if len(args) > len(slots) or len(given) != len(slots) or not self._fits(full):
             raise TypeError(f"Binding inputs to tapegrad.function failed: the arguments "
                             f"{args!r}, {kwargs!r} do not match the concrete function's "
                             f"signature {self.structured_input_signature!r}.")
-        return self._function(*args, **kwargs)
+        return full
 
     @property
     def captured_inputs(self) -> list[Variable]:
