@@ -83,3 +83,14 @@ def test_same_text_as_tensorflow():
 
     ours = [(r.replace("tapegrad.", "tf."), s.replace("tapegrad.", "tf.")) for r, s in texts(tf)]
     assert ours == texts(real)
+
+
+def test_plus_joins_strings_eagerly_and_in_a_traced_function() -> None:
+    a, b = tf.constant("ab"), tf.constant(["x", "yz"])
+    assert (a + a).numpy() == b"abab"
+    assert (a + b).numpy().tolist() == [b"abx", b"abyz"]
+    assert tf.add(b, b).numpy().tolist() == [b"xx", b"yzyz"]
+    double = tf.function(lambda s: s + s)
+    assert [double(tf.constant(s)).numpy() for s in ("a", "b", "cd")] == [b"aa", b"bb", b"cdcd"]
+    concrete = double.get_concrete_function(tf.TensorSpec([], tf.string))
+    assert concrete(tf.constant("c")).numpy() == b"cc"

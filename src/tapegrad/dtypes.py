@@ -155,7 +155,8 @@ def as_dtype(type_value: Any) -> DType:
         found = _BY_PYTHON[type_value]
     else:
         try:
-            found = BY_NUMPY.get(np.dtype(type_value))
+            np_dtype = np.dtype(type_value)
+            found = BY_NUMPY[np_dtype] if np_dtype in BY_NUMPY else None  # |S5: string
         except (TypeError, ValueError):  # ValueError: an object whose .dtype is not a dtype
             found = None
     if found is None:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import tape
-from ..dtypes import DType, as_dtype
+from ..dtypes import DType, as_dtype, string
 from ..errors import invalid_argument
 from ..tape import Primitive
 from ..tensor import Tensor, Variable, convert_to_tensor, to_numpy, wrap
@@ -124,6 +124,8 @@ def binary(prim: Primitive, kinds: str = NUMBER, hint: bool = False,
         else:
             x, y = operands(prim, x, y, hint)
         if x._value.dtype.kind not in kinds:
+            if prim is ADD and x.dtype is string:  # TensorFlow's AddV2 joins strings
+                return tape.apply(JOIN, (x, y))
             check_kind(prim, x, kinds)
         try:
             value = kernel(x._value, y._value)
@@ -139,6 +141,16 @@ def binary(prim: Primitive, kinds: str = NUMBER, hint: bool = False,
 
 
 # ----- arithmetic -----
+
+def _join(x: Any, y: Any) -> Any:
+    """Strings joined entry by entry, with broadcasting: a 0-d bytes array for one string, an
+    object array of bytes otherwise (how tapegrad holds strings)."""
+    out = np.frompyfunc(operator.add, 2, 1)(x, y)
+    return np.array(out) if np.ndim(out) == 0 else out
+
+
+JOIN = Primitive("AddV2", _join)  # strings: no gradient
+
 
 def _int_div_guard(kernel: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Integer division by zero is an error in TensorFlow, not a warning and a zero."""
