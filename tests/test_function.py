@@ -444,3 +444,16 @@ def test_a_concrete_function_takes_only_its_tensor_arguments() -> None:
         square(tf.constant(10.0), b=3)
     with pytest.raises(TypeError, match="Binding inputs to tapegrad.function failed"):
         square()
+
+
+def test_a_concrete_function_refuses_a_tensor_of_another_dtype_as_tensorflow() -> None:
+    @tf.function
+    def double(a):
+        return a + a
+
+    strings = double.get_concrete_function(tf.constant("a"))
+    assert strings(tf.constant("b")).numpy() == b"bb"
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"input #0\(zero-based\) was expected to be a string tensor but is "
+                             r"a int32 tensor"):
+        strings(tf.constant(1))

@@ -62,6 +62,7 @@ import numpy as np
 from . import config, nest, tape
 from . import tensor as tensor_module
 from .dtypes import DType, as_dtype
+from .errors import invalid_argument
 from .ops import control_flow
 from .ops import math as math_ops
 from .ops import reduce as reduce_ops
@@ -1231,6 +1232,16 @@ class ConcreteFunction:
             given[slot] = value
         full = (tuple(given.get(i, v) for i, v in enumerate(fixed_args)),
                 {k: given.get(k, v) for k, v in fixed_kwargs.items()})
+        if len(given) == len(slots) == len(args) + len(kwargs):
+            for slot, value in given.items():  # a tensor of another dtype: TensorFlow's error
+                spec = fixed_args[slot] if isinstance(slot, int) else fixed_kwargs[slot]
+                if isinstance(value, Tensor) and value.dtype != spec.dtype:
+                    position = slots.index(slot)
+                    op = f"__inference_{self._function.python_function.__name__}"
+                    raise invalid_argument(
+                        f"cannot compute {op} as input #{position}(zero-based) was expected to "
+                        f"be a {spec.dtype._op_name} tensor but is a {value.dtype._op_name} "
+                        f"tensor [Op:{op}]")
         if len(args) > len(slots) or len(given) != len(slots) or not self._fits(full):
             raise TypeError(f"Binding inputs to tapegrad.function failed: the arguments "
                             f"{args!r}, {kwargs!r} do not match the concrete function's "
