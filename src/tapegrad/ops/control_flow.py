@@ -401,19 +401,7 @@ def scan(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None,
     >>> tf.scan(lambda a, x: a + x, tf.constant([1, 2, 3, 4])).numpy().tolist()
     [1, 3, 6, 10]
     """
-    slices, n = _unstacked(elems, fn)
-    order = list(range(n))[::-1] if reverse else list(range(n))
-    if initializer is None:
-        if not order:
-            raise ValueError("elems has no elements along axis 0 and no initializer was given")
-        acc = _element(elems, slices, order[0])
-        results = [acc]
-        order = order[1:]
-    else:
-        acc, results = initializer, []
-    for i in order:
-        acc = fn(acc, _element(elems, slices, i))
-        results.append(acc)
+    results = _accumulators(fn, elems, initializer, reverse)
     return _stacked(results[::-1] if reverse else results)
 
 
@@ -442,18 +430,28 @@ def foldr(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None,
 
 
 def _fold(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any, reverse: bool) -> Any:
+    results = _accumulators(fn, elems, initializer, reverse)
+    return results[-1] if results else initializer
+
+
+def _accumulators(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any,
+                  reverse: bool) -> list[Any]:
+    """Each ``acc = fn(acc, x)`` over the slices of ``elems`` in order (the last slice first
+    with ``reverse``); without an initializer the first slice taken starts it."""
     slices, n = _unstacked(elems, fn)
     order = list(range(n))[::-1] if reverse else list(range(n))
     if initializer is None:
         if not order:
             raise ValueError("elems has no elements along axis 0 and no initializer was given")
         acc = _element(elems, slices, order[0])
+        results = [acc]
         order = order[1:]
     else:
-        acc = initializer
+        acc, results = initializer, []
     for i in order:
         acc = fn(acc, _element(elems, slices, i))
-    return acc
+        results.append(acc)
+    return results
 
 
 # ----- Python functions as ops -----
