@@ -42,6 +42,14 @@ __all__ = ["Layer", "InputLayer", "Input", "KerasTensor", "InputSpec", "Dense", 
 
 # ----- symbolic tensors: what keras.Input returns and layers pass along -----
 
+def _symbolic(fn: Callable[..., Any], reflected: bool = False) -> Callable[..., Any]:
+    """A KerasTensor operator: ``fn`` applied as a node of its own (``other op self`` when
+    ``reflected``)."""
+    def operator(self: Any, other: Any) -> Any:
+        return _Op(fn)(other, self) if reflected else _Op(fn)(self, other)
+    return operator
+
+
 class KerasTensor:
     """A placeholder with a shape (None for unknown sizes) and a dtype, from ``keras.Input`` or
     a layer called on one; a functional ``Model`` is the graph these record.
@@ -80,26 +88,12 @@ class KerasTensor:
         raise TypeError("A symbolic KerasTensor cannot be used as a Python `bool`.")
 
     # arithmetic on symbolic tensors makes a node of its own
-    def __add__(self, other: Any) -> KerasTensor:
-        return _Op(math_ops.add)(self, other)
-
-    def __radd__(self, other: Any) -> KerasTensor:
-        return _Op(math_ops.add)(other, self)
-
-    def __sub__(self, other: Any) -> KerasTensor:
-        return _Op(math_ops.subtract)(self, other)
-
-    def __rsub__(self, other: Any) -> KerasTensor:
-        return _Op(math_ops.subtract)(other, self)
-
-    def __mul__(self, other: Any) -> KerasTensor:
-        return _Op(math_ops.multiply)(self, other)
-
-    def __rmul__(self, other: Any) -> KerasTensor:
-        return _Op(math_ops.multiply)(other, self)
-
-    def __truediv__(self, other: Any) -> KerasTensor:
-        return _Op(math_ops.truediv)(self, other)
+    __add__, __radd__ = _symbolic(math_ops.add), _symbolic(math_ops.add, reflected=True)
+    __sub__ = _symbolic(math_ops.subtract)
+    __rsub__ = _symbolic(math_ops.subtract, reflected=True)
+    __mul__ = _symbolic(math_ops.multiply)
+    __rmul__ = _symbolic(math_ops.multiply, reflected=True)
+    __truediv__ = _symbolic(math_ops.truediv)
 
     def __neg__(self) -> KerasTensor:
         return _Op(math_ops.negative)(self)
