@@ -688,6 +688,12 @@ def _cast_value(tensor: Tensor, dtype: DType) -> Any:
     return tensor._value
 
 
+def tensor_of(x: Any) -> Tensor:
+    """``x`` itself if it is a Tensor (a Variable stays the variable, so a tape sees the op read
+    it), else ``x`` converted: how ops take their tensor arguments."""
+    return x if isinstance(x, Tensor) else convert_to_tensor(x)
+
+
 def convert_to_tensor(value: Any, dtype: DType | str | None = None,
                       dtype_hint: DType | str | None = None, name: str | None = None) -> Tensor:
     """``value`` as a Tensor: a Tensor as it is, a Variable read, anything else converted.
@@ -802,5 +808,5 @@ def new_shape(shape: Any, op: str) -> tuple[int, ...]:
 
 
 __all__ = ["Tensor", "Variable", "TensorShape", "TensorLike", "convert_to_tensor", "constant",
-           "is_tensor", "wrap", "to_numpy", "concrete", "as_shape", "as_int", "as_ints",
-           "new_shape", "dtypes"]
+           "is_tensor", "tensor_of", "wrap", "to_numpy", "concrete", "as_shape", "as_int",
+           "as_ints", "new_shape", "dtypes"]

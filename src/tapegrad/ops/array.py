@@ -34,14 +34,11 @@ from ..tensor import (
     concrete,
     convert_to_tensor,
     new_shape,
+    tensor_of,
     to_numpy,
     wrap,
 )
 from .math import identity, operands
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
 class EachInput:
@@ -73,7 +70,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     >>> tf.reshape([1, 2, 3, 4, 5, 6], (2, -1)).shape
     TensorShape([2, 3])
     """
-    x = _tensor(tensor)
+    x = tensor_of(tensor)
     shape = as_shape(shape)
     size = int(np.size(x._value))
     known = math.prod(d for d in shape if d != -1)
@@ -97,7 +94,7 @@ def transpose(a: Any, perm: Sequence[int] | None = None, conjugate: bool = False
     >>> tf.transpose(tf.zeros((2, 3, 4))).shape
     TensorShape([4, 3, 2])
     """
-    x = _tensor(a)
+    x = tensor_of(a)
     ndim = x._value.ndim
     perm = tuple(builtins.range(ndim))[::-1] if perm is None else as_ints(perm, "perm")
     if sorted(p % ndim if -ndim <= p < ndim else p for p in perm) != list(builtins.range(ndim)):
@@ -115,7 +112,7 @@ def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:
     >>> tf.expand_dims([1, 2], 0).shape
     TensorShape([1, 2])
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     ndim = x._value.ndim
     axis = as_int(axis, "axis")
     if not -ndim - 1 <= axis <= ndim:
@@ -133,7 +130,7 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:
     >>> tf.squeeze(tf.zeros((1, 2, 1))).shape
     TensorShape([2])
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     shape = np.shape(x._value)
     if axis is None:
         drop = {i for i, n in enumerate(shape) if n == 1}
@@ -164,7 +161,7 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
     >>> tf.broadcast_to([1.0, 2.0], (2, 2)).numpy().tolist()
     [[1.0, 2.0], [1.0, 2.0]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     shape = new_shape(shape, "BroadcastTo")
     try:
         if np.broadcast_shapes(np.shape(x._value), shape) != shape:  # not to a smaller rank
@@ -192,7 +189,7 @@ def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
     >>> tf.tile([[1, 2]], [2, 2]).numpy().tolist()
     [[1, 2, 1, 2], [1, 2, 1, 2]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     multiples = as_ints(multiples, "multiples")
     if len(multiples) != x._value.ndim:
         raise invalid_argument(f"Expected multiples argument to be a vector of length "
@@ -213,7 +210,7 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
     >>> tf.reverse([[1, 2], [3, 4]], axis=[1]).numpy().tolist()
     [[2, 1], [4, 3]]
     """
-    x = _tensor(tensor)
+    x = tensor_of(tensor)
     ndim = x._value.ndim
     axes = as_ints(axis, "axis") if ndim else ()  # a scalar reverses to itself, as in TF
     for a in axes:
@@ -245,7 +242,7 @@ CONCAT.vjps = EachInput(_concat_rule)
 
 
 def _same_dtype(values: Sequence[Any], prim: Primitive) -> list[Tensor]:
-    tensors = [_tensor(v) for v in values]
+    tensors = [tensor_of(v) for v in values]
     if not tensors:
         raise ValueError(f"{prim.name} needs at least one input.")
     first = tensors[0]
@@ -260,7 +257,7 @@ def concat(values: Sequence[Any], axis: int, name: str | None = None) -> Tensor:
     [1, 2, 3]
     """
     if not isinstance(values, (list, tuple)):  # TensorFlow: one value joins to itself
-        return identity(_tensor(values))
+        return identity(tensor_of(values))
     tensors = _same_dtype(values, CONCAT)
     ndim = tensors[0]._value.ndim
     axis = as_int(axis, "axis")
@@ -295,7 +292,7 @@ def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> Tens
     [[1, 3], [2, 4]]
     """
     if not isinstance(values, (list, tuple)):  # TensorFlow: one tensor stacks to itself
-        return identity(_tensor(values))
+        return identity(tensor_of(values))
     tensors = _same_dtype(values, STACK)
     shape = np.shape(tensors[0]._value)
     for i, t in enumerate(tensors):
@@ -318,7 +315,7 @@ def unstack(value: Any, num: int | None = None, axis: int = 0,
     >>> [t.numpy().tolist() for t in tf.unstack([[1, 2], [3, 4]])]
     [[1, 2], [3, 4]]
     """
-    x = _tensor(value)
+    x = tensor_of(value)
     ndim = x._value.ndim
     axis = as_int(axis, "axis")
     if not -ndim <= axis < ndim:
@@ -335,7 +332,7 @@ def split(value: Any, num_or_size_splits: Any, axis: int = 0, num: int | None = 
     >>> [t.numpy().tolist() for t in tf.split(tf.range(5), [2, -1])]
     [[0, 1], [2, 3, 4]]
     """
-    x = _tensor(value)
+    x = tensor_of(value)
     ndim = x._value.ndim
     axis = as_int(axis, "axis")
     if not -ndim <= axis < ndim:
@@ -478,7 +475,7 @@ def gather(params: Any, indices: Any, validate_indices: Any = None, axis: int | 
     """
     if batch_dims != 0:
         raise ValueError("gather: only batch_dims=0 is supported.")
-    x = _tensor(params)
+    x = tensor_of(params)
     ndim = x._value.ndim
     if ndim == 0:
         raise invalid_argument("params must be at least 1 dimensional [Op:GatherV2] name: ")
@@ -487,7 +484,7 @@ def gather(params: Any, indices: Any, validate_indices: Any = None, axis: int | 
         raise invalid_argument(f"Expected axis in the range [{-ndim}, {ndim}), but got {axis} "
                                "[Op:GatherV2] name: ")
     axis %= ndim
-    return tape.apply(GATHER, (x, _tensor(indices)), (axis,))
+    return tape.apply(GATHER, (x, tensor_of(indices)), (axis,))
 
 
 def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
@@ -498,8 +495,8 @@ def boolean_mask(tensor: Any, mask: Any, axis: int | None = None,
     >>> tf.boolean_mask([1, 2, 3], [True, False, True]).numpy().tolist()
     [1, 3]
     """
-    x = _tensor(tensor)
-    m = concrete(_tensor(mask))  # the result's shape depends on it: a traced function checks it
+    x = tensor_of(tensor)
+    m = concrete(tensor_of(mask))  # the result's shape depends on it: a traced function checks it
     if m.dtype.kind not in "biuf":
         raise TypeError(f"boolean_mask needs a bool mask, got {m.dtype}.")
     m = m != 0  # TensorFlow takes a numeric mask's nonzero entries
@@ -531,7 +528,7 @@ def one_hot(indices: Any, depth: int, on_value: Any = None, off_value: Any = Non
     >>> tf.one_hot([0, 2], 3).numpy().tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
     """
-    indices = _tensor(indices)
+    indices = tensor_of(indices)
     idx = indices._value
     target = as_dtype(dtype) if dtype is not None else (
         convert_to_tensor(on_value).dtype if on_value is not None else float32)
@@ -572,7 +569,7 @@ def pad(tensor: Any, paddings: Any, mode: str = "CONSTANT", constant_values: Any
     >>> tf.pad([[1, 2]], [[1, 0], [0, 1]], constant_values=9).numpy().tolist()
     [[9, 9, 9], [1, 2, 9]]
     """
-    x = _tensor(tensor)
+    x = tensor_of(tensor)
     table = concrete(paddings) if isinstance(paddings, Tensor) else paddings
     if not isinstance(table, (list, tuple, np.ndarray)) or \
             isinstance(table, np.ndarray) and table.ndim == 0:
@@ -639,7 +636,7 @@ def zeros_like(input: Any, dtype: DType | str | None = None,
     >>> tf.zeros_like([1.5, 2.5]).numpy().tolist()
     [0.0, 0.0]
     """
-    x = _tensor(input)._value
+    x = tensor_of(input)._value
     return wrap(np.zeros(np.shape(x), x.dtype if dtype is None else as_dtype(dtype)._np)[()])
 
 
@@ -651,7 +648,7 @@ def ones_like(input: Any, dtype: DType | str | None = None,
     >>> tf.ones_like([1, 2]).numpy().tolist()
     [1, 1]
     """
-    x = _tensor(input)._value
+    x = tensor_of(input)._value
     return wrap(np.ones(np.shape(x), x.dtype if dtype is None else as_dtype(dtype)._np)[()])
 
 
@@ -662,7 +659,7 @@ def fill(dims: Any, value: Any, name: str | None = None) -> Tensor:
     >>> tf.fill([2], 3).numpy().tolist()
     [3, 3]
     """
-    v = concrete(_tensor(value))
+    v = concrete(tensor_of(value))
     if np.ndim(v) != 0:
         raise invalid_argument(f"value must be a scalar. Got {np.ndim(v)} dimensions "
                                "[Op:Fill] name: ")
@@ -697,7 +694,7 @@ def range(start: Any, limit: Any = None, delta: Any = 1,
     """
     if limit is None:
         start, limit = 0, start
-    values = [concrete(_tensor(v)) for v in (start, limit, delta)]
+    values = [concrete(tensor_of(v)) for v in (start, limit, delta)]
     for what, v in zip(("start", "limit", "delta"), values):
         if np.ndim(v) != 0 or v.dtype.kind not in "iuf":
             raise invalid_argument(f"{what} must be a real scalar, got a {v.dtype.name} tensor "
@@ -728,7 +725,7 @@ def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int
     >>> tf.linspace(0.0, 1.0, 5).numpy().tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
-    lo, hi = concrete(_tensor(start)), concrete(_tensor(stop))
+    lo, hi = concrete(tensor_of(start)), concrete(tensor_of(stop))
     try:
         np.broadcast_shapes(np.shape(lo), np.shape(hi))
     except ValueError:
@@ -751,7 +748,7 @@ def shape(input: Any, out_type: DType | str = "int32",
     >>> tf.shape(tf.zeros((2, 3))).numpy().tolist()
     [2, 3]
     """
-    return wrap(np.array(np.shape(_tensor(input)._value), dtype=as_dtype(out_type)._np))
+    return wrap(np.array(np.shape(tensor_of(input)._value), dtype=as_dtype(out_type)._np))
 
 
 def size(input: Any, out_type: DType | str = "int32",
@@ -762,7 +759,7 @@ def size(input: Any, out_type: DType | str = "int32",
     >>> int(tf.size(tf.zeros((2, 3))))
     6
     """
-    return wrap(as_dtype(out_type)._np.type(np.size(_tensor(input)._value)))
+    return wrap(as_dtype(out_type)._np.type(np.size(tensor_of(input)._value)))
 
 
 def rank(input: Any, name: str | None = None) -> Tensor:
@@ -772,7 +769,7 @@ def rank(input: Any, name: str | None = None) -> Tensor:
     >>> int(tf.rank(tf.zeros((2, 3))))
     2
     """
-    return wrap(np.int32(np.ndim(_tensor(input)._value)))
+    return wrap(np.int32(np.ndim(tensor_of(input)._value)))
 
 
 # ----- sorting -----
@@ -794,7 +791,7 @@ def argsort(values: Any, axis: int = -1, direction: str = "ASCENDING", stable: b
     >>> tf.argsort([3, 1, 2]).numpy().tolist()
     [1, 2, 0]
     """
-    x = _tensor(values)
+    x = tensor_of(values)
     if not isinstance(direction, str) or direction not in ("ASCENDING", "DESCENDING"):
         raise ValueError(f"direction should be one of ASCENDING, DESCENDING, got {direction!r}")
     axis = _sort_axis(axis, np.shape(x._value))
@@ -809,7 +806,7 @@ def sort(values: Any, axis: int = -1, direction: str = "ASCENDING",
     >>> tf.sort([3.0, 1.0, 2.0], direction="DESCENDING").numpy().tolist()
     [3.0, 2.0, 1.0]
     """
-    x = _tensor(values)
+    x = tensor_of(values)
     order = argsort(x, axis, direction)
     axis = _sort_axis(axis, np.shape(x._value))
     to_last = _last(axis, x._value.ndim)
@@ -854,7 +851,7 @@ def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Tensor:
     >>> tf.ensure_shape(tf.constant([1.0, 2.0]), [None]).shape
     TensorShape([2])
     """
-    x = _tensor(x)
+    x = tensor_of(x)
     expected = TensorShape(shape)
     actual = np.shape(x._value)
     if not expected.is_compatible_with(actual):

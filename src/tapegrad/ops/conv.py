@@ -23,15 +23,12 @@ from numpy.lib.stride_tricks import as_strided
 from .. import tape
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_ints, convert_to_tensor, wrap
+from ..tensor import Tensor, as_ints, tensor_of, wrap
 from .array import pad, reshape, transpose
 from .math import check_kind, operands
 
 Pair = tuple[int, int]
 
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
 # ----- the three kernels -----
@@ -176,7 +173,7 @@ def conv2d(input: Any, filters: Any, strides: Any, padding: Any, data_format: st
     >>> tf.nn.conv2d(tf.ones((1, 5, 5, 3)), tf.ones((3, 3, 3, 8)), 2, "SAME").shape
     TensorShape([1, 3, 3, 8])
     """
-    x, w = operands(CONV, _tensor(input), filters)
+    x, w = operands(CONV, tensor_of(input), filters)
     check_kind(CONV, x, "f")
     last = _channels_last(data_format)
     x = _to_nhwc(x, last)
@@ -214,10 +211,10 @@ def conv1d(input: Any, filters: Any, stride: Any, padding: Any, data_format: str
     TensorShape([1, 3, 4])
     """
     last = _channels_last(data_format)
-    x = _tensor(input)
+    x = tensor_of(input)
     axis = 1 if last else 2
     x = reshape(x, np.shape(x._value)[:axis] + (1,) + np.shape(x._value)[axis:])
-    w = _tensor(filters)
+    w = tensor_of(filters)
     w = reshape(w, (1,) + np.shape(w._value))
     stride = (1,) + _spatial(stride, "stride", 1, last)
     dilation = (1,) + _spatial(dilations, "dilations", 1, last)
@@ -244,7 +241,7 @@ def depthwise_conv2d(input: Any, filter: Any, strides: Any, padding: Any,
     ...                        "VALID").shape
     TensorShape([1, 3, 3, 6])
     """
-    x, w = operands(CONV, _tensor(input), filter)
+    x, w = operands(CONV, tensor_of(input), filter)
     if w._value.ndim != 4:
         raise ValueError(f"depthwise filter must be 4-D [KH, KW, C, M], got shape {w.shape}")
     kh, kw, c, m = np.shape(w._value)
@@ -277,7 +274,7 @@ def convolution(input: Any, filters: Any, strides: Any = None, padding: str = "V
     >>> tf.nn.convolution(tf.ones((1, 4, 4, 1)), tf.ones((2, 2, 1, 1))).shape
     TensorShape([1, 3, 3, 1])
     """
-    rank = np.ndim(_tensor(input)._value)
+    rank = np.ndim(tensor_of(input)._value)
     if rank == 3:
         return conv1d(input, filters, 1 if strides is None else strides, padding,
                       data_format or "NWC", dilations)
@@ -298,7 +295,7 @@ def conv2d_transpose(input: Any, filters: Any, output_shape: Any, strides: Any,
     ...                        ).shape
     TensorShape([1, 4, 4, 5])
     """
-    g, w = operands(INPUT_GRAD, _tensor(input), filters)
+    g, w = operands(INPUT_GRAD, tensor_of(input), filters)
     check_kind(INPUT_GRAD, g, "f")
     last = _channels_last(data_format)
     g = _to_nhwc(g, last)
@@ -389,7 +386,7 @@ MAX_POOL_INDEX = Primitive("MaxPoolArgmax", _max_pool_index)  # no gradient: pos
 
 def _max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: Any,
               rank: int) -> Tensor:
-    x = _tensor(input)
+    x = tensor_of(input)
     check_kind(Primitive("MaxPool", None), x, "fiu")
     x, last, size, stride, pads = _pool_args(x, ksize, strides, padding, data_format, rank)
     low = -np.inf if x._value.dtype.kind == "f" else np.iinfo(x._value.dtype).min
@@ -401,7 +398,7 @@ def _max_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: A
 
 def _avg_pool(input: Any, ksize: Any, strides: Any, padding: Any, data_format: Any,
               rank: int) -> Tensor:
-    x = _tensor(input)
+    x = tensor_of(input)
     check_kind(Primitive("AvgPool", None), x, "f")
     x, last, size, stride, pads = _pool_args(x, ksize, strides, padding, data_format, rank)
     n, h, w, c = np.shape(x._value)
@@ -467,7 +464,7 @@ def avg_pool1d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
 def _by_rank(pool: Any) -> Any:
     def fn(input: Any, ksize: Any, strides: Any, padding: Any, data_format: str | None = None,
            name: str | None = None) -> Tensor:
-        rank = np.ndim(_tensor(input)._value) - 2
+        rank = np.ndim(tensor_of(input)._value) - 2
         if rank not in (1, 2):
             raise ValueError(f"Input tensor must be of rank 3 or 4 but was {rank + 2}.")
         return pool(input, ksize, strides, padding, data_format, rank)

@@ -22,14 +22,17 @@ from .. import tape
 from ..dtypes import DType, as_dtype
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, as_ints, concrete, convert_to_tensor, new_shape, wrap
+from ..tensor import (
+    Tensor,
+    as_int,
+    as_ints,
+    concrete,
+    new_shape,
+    tensor_of,
+    wrap,
+)
 from .array import broadcast_to, gather, getitem, reshape
 from .math import check_kind, operands
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
-
 
 # ----- gather_nd and scatter_nd: a pair, each the other's gradient -----
 
@@ -56,7 +59,7 @@ SCATTER_ND = Primitive("ScatterNd", _scatter_nd, lambda xp, g, ans, u, indices, 
 
 def _nd_indices(indices: Any, shape: tuple[int, ...], op: str) -> Any:
     """Integer n-d indices, each coordinate inside ``shape``, as TensorFlow checks them."""
-    t = _tensor(indices)
+    t = tensor_of(indices)
     idx = concrete(t)  # a traced function checks the indices it was traced with
     if idx.dtype.kind not in "iu":
         raise TypeError(f"Value passed to parameter 'indices' has DataType {t.dtype.name} not "
@@ -79,10 +82,10 @@ def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None =
     >>> tf.gather_nd([[1.0, 2.0], [3.0, 4.0]], [[1]]).numpy().tolist()
     [[3.0, 4.0]]
     """
-    x = _tensor(params)
+    x = tensor_of(params)
     shape = np.shape(x._value)
     batch_dims = as_int(batch_dims, "batch_dims")
-    idx = concrete(_tensor(indices))
+    idx = concrete(tensor_of(indices))
     if batch_dims:  # prepend each entry's batch coordinates, then gather from the whole tensor
         batch = shape[:batch_dims]
         if batch_dims < 0 or batch_dims >= min(len(shape), idx.ndim):
@@ -107,7 +110,7 @@ def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None) 
     >>> tf.scatter_nd([[1], [3], [1]], [1.0, 2.0, 3.0], [4]).numpy().tolist()
     [0.0, 4.0, 0.0, 2.0]
     """
-    u = _tensor(updates)
+    u = tensor_of(updates)
     shape = new_shape(shape, "ScatterNd")
     idx = _nd_indices(indices, shape, "ScatterNd")
     _check_updates(idx, u, shape, "ScatterNd")
@@ -145,8 +148,8 @@ TENSOR_SCATTER_UPDATE = Primitive(
 
 def _scatter_inputs(tensor: Any, indices: Any, updates: Any, op: str
                     ) -> tuple[Tensor, Tensor, Any]:
-    x = _tensor(tensor)
-    x, u = operands(Primitive(op, None), x, _tensor(updates) if isinstance(updates, Tensor)
+    x = tensor_of(tensor)
+    x, u = operands(Primitive(op, None), x, tensor_of(updates) if isinstance(updates, Tensor)
                     else updates)
     shape = np.shape(x._value)
     idx = _nd_indices(indices, shape, op)
@@ -245,7 +248,7 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor
     >>> tf.slice([[1, 2, 3], [4, 5, 6]], [0, 1], [2, -1]).numpy().tolist()
     [[2, 3], [5, 6]]
     """
-    x = _tensor(input_)
+    x = tensor_of(input_)
     shape = np.shape(x._value)
     begin, size = as_ints(begin, "begin"), as_ints(size, "size")
     if len(begin) != len(shape) or len(size) != len(shape):
@@ -297,7 +300,7 @@ def strided_slice(input_: Any, begin: Any, end: Any, strides: Any = None, begin_
         else:
             key.append(builtins.slice(None if begin_mask >> i & 1 else b,
                                       None if end_mask >> i & 1 else e, s))
-    return getitem(_tensor(input_), tuple(key))
+    return getitem(tensor_of(input_), tuple(key))
 
 
 # ----- moving entries: repeat, roll, reverse_sequence, meshgrid -----
@@ -310,7 +313,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
     >>> tf.repeat([[1, 2], [3, 4]], [1, 2], axis=0).numpy().tolist()
     [[1, 2], [3, 4], [3, 4]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = as_int(axis, "axis")
@@ -318,7 +321,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
     if not -ndim <= axis < ndim:
         raise invalid_argument(f"axis {axis} is out of range for a tensor of rank {ndim}")
     n = np.shape(x._value)[axis % ndim]
-    counts = np.asarray(concrete(_tensor(repeats)))
+    counts = np.asarray(concrete(tensor_of(repeats)))
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or counts.size not in (1, n):
         raise invalid_argument(f"repeats must be an integer scalar or a vector of length {n}, "
                                f"got shape {list(counts.shape)}")
@@ -332,7 +335,7 @@ def roll(input: Any, shift: Any, axis: Any, name: str | None = None) -> Tensor:
     >>> tf.roll([1, 2, 3, 4], shift=1, axis=0).numpy().tolist()
     [4, 1, 2, 3]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     shifts, axes = as_ints(shift, "shift"), as_ints(axis, "axis")
     if len(shifts) != len(axes):
         raise invalid_argument("shift and axis must have the same size [Op:Roll]")
@@ -358,9 +361,9 @@ def reverse_sequence(input: Any, seq_lengths: Any, seq_axis: int | None = None,
     ...                     ).numpy().tolist()
     [[2, 1, 3], [6, 5, 4]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     shape = np.shape(x._value)
-    lengths = np.asarray(concrete(_tensor(seq_lengths)))
+    lengths = np.asarray(concrete(tensor_of(seq_lengths)))
     if seq_axis is None:
         raise ValueError("seq_axis must be given")
     seq_axis, batch_axis = as_int(seq_axis, "seq_axis"), as_int(batch_axis or 0, "batch_axis")
@@ -397,7 +400,7 @@ def meshgrid(*args: Any, **kwargs: Any) -> list[Tensor]:
     if indexing not in ("xy", "ij"):
         raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got "
                          f"'{indexing}'")
-    xs = [reshape(_tensor(a), (-1,)) for a in args]
+    xs = [reshape(tensor_of(a), (-1,)) for a in args]
     sizes = [np.shape(x._value)[0] for x in xs]
     where = list(builtins.range(len(xs)))
     if indexing == "xy" and len(xs) > 1:
@@ -420,7 +423,7 @@ UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "coun
 
 
 def _unique(x: Any, out_idx: Any) -> tuple[Any, Any, Any]:
-    v = concrete(_tensor(x))
+    v = concrete(tensor_of(x))
     if v.ndim != 1:
         raise invalid_argument("unique expects a 1D vector. [Op:Unique]")
     values, first, inverse, counts = np.unique(v, return_index=True, return_inverse=True,
@@ -464,7 +467,7 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left",
     >>> tf.searchsorted([1.0, 2.0, 3.0], [2.5, 2.0], side="right").numpy().tolist()
     [2, 2]
     """
-    seq, vals = operands(Primitive("LowerBound", None), _tensor(sorted_sequence), values)
+    seq, vals = operands(Primitive("LowerBound", None), tensor_of(sorted_sequence), values)
     if side not in ("left", "right"):
         raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: "
                          f"`side` = {side}.")
@@ -486,7 +489,7 @@ def sequence_mask(lengths: Any, maxlen: Any = None, dtype: DType | str = "bool",
     >>> tf.sequence_mask([1, 3], 4).numpy().astype(int).tolist()
     [[1, 0, 0, 0], [1, 1, 1, 0]]
     """
-    t = _tensor(lengths)
+    t = tensor_of(lengths)
     check_kind(Primitive("SequenceMask", None), t, "iu")
     n = concrete(t)
     top = (int(np.max(n)) if n.size else 0) if maxlen is None else as_int(maxlen, "maxlen")

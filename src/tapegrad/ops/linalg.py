@@ -17,15 +17,10 @@ import numpy as np
 from .. import tape
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, as_ints, convert_to_tensor, wrap
+from ..tensor import Tensor, as_int, as_ints, convert_to_tensor, tensor_of, wrap
 from .array import EachInput, concat, expand_dims, reshape, squeeze, transpose
 from .math import abs, cast, check_kind, log, maximum, operands, pow, sqrt, square, where
 from .reduce import reduce_max, reduce_sum
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
-
 
 # ----- matmul -----
 
@@ -102,7 +97,7 @@ def matrix_transpose(a: Any, name: str | None = None, conjugate: bool = False) -
     >>> tf.linalg.matrix_transpose([[1, 2, 3]]).shape
     TensorShape([3, 1])
     """
-    x = _tensor(a)
+    x = tensor_of(a)
     ndim = x._value.ndim
     if ndim < 2:
         raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
@@ -117,7 +112,7 @@ def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Tensor:
     >>> tf.tensordot(tf.ones((2, 3)), tf.ones((3, 4)), 1).shape
     TensorShape([2, 4])
     """
-    a, b = _tensor(a), _tensor(b)
+    a, b = tensor_of(a), tensor_of(b)
     na, nb = a._value.ndim, b._value.ndim
     if not isinstance(axes, (list, tuple)) and np.ndim(
             axes._value if isinstance(axes, Tensor) else axes) == 0:
@@ -218,7 +213,7 @@ def einsum(equation: str, *inputs: Any, name: str | None = None, **kwargs: Any) 
                         f"{equation!r}")
     if not inputs:
         raise ValueError(f'Got 0 inputs for equation "{equation}", expecting at least 1')
-    tensors = [_tensor(x) for x in inputs]
+    tensors = [tensor_of(x) for x in inputs]
     first = tensors[0]
     tensors = [first] + [operands(EINSUM, first, t)[1] for t in tensors[1:]]
     subs, out = _parse_einsum(equation, [t._value.ndim for t in tensors])
@@ -241,7 +236,7 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None,
     >>> float(tf.norm([3.0, 4.0])), float(tf.norm([3.0, -4.0], ord=1))
     (5.0, 7.0)
     """
-    x = _tensor(tensor)
+    x = tensor_of(tensor)
     keepdims = bool(keepdims)
     axes = None if axis is None else _axes_in(as_ints(axis, "axis"), x._value.ndim)
     if axes is not None and len(axes) == 2 and ord not in ("euclidean", "fro"):
@@ -270,7 +265,7 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
     >>> tf.clip_by_norm([3.0, 4.0], 1.0).numpy().tolist()
     [0.6000000238418579, 0.800000011920929]
     """
-    x = _tensor(t)
+    x = tensor_of(t)
     length = norm(x, axis=axes, keepdims=True)
     limit = convert_to_tensor(clip_norm, dtype=x.dtype)
     return x * limit / maximum(length, limit)
@@ -285,7 +280,7 @@ def global_norm(t_list: Sequence[Any], name: str | None = None) -> Tensor:
     """
     if not isinstance(t_list, (list, tuple)):
         raise TypeError(f"t_list must be a sequence of tensors, got {t_list!r}")
-    squares = [reduce_sum(square(_tensor(t))) for t in t_list if t is not None]
+    squares = [reduce_sum(square(tensor_of(t))) for t in t_list if t is not None]
     if not squares:
         return convert_to_tensor(0.0)
     total = squares[0]
@@ -305,10 +300,10 @@ def clip_by_global_norm(t_list: Sequence[Any], clip_norm: Any, use_norm: Any = N
     """
     if not isinstance(t_list, (list, tuple)):
         raise TypeError(f"t_list must be a sequence of tensors, got {t_list!r}")
-    total = global_norm(t_list) if use_norm is None else _tensor(use_norm)
+    total = global_norm(t_list) if use_norm is None else tensor_of(use_norm)
     limit = convert_to_tensor(clip_norm, dtype=total.dtype)
     scale = limit / maximum(total, limit)
-    return [None if t is None else _tensor(t) * cast(scale, _tensor(t).dtype)
+    return [None if t is None else tensor_of(t) * cast(scale, tensor_of(t).dtype)
             for t in t_list], total
 
 
@@ -367,7 +362,7 @@ def inv(input: Any, adjoint: bool = False, name: str | None = None) -> Tensor:
     >>> tf.linalg.inv([[2.0, 0.0], [0.0, 4.0]]).numpy().tolist()
     [[0.5, 0.0], [0.0, 0.25]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     _square_matrices(x, INV)
     out = tape.apply(INV, (x,))
     return matrix_transpose(out) if adjoint else out
@@ -380,7 +375,7 @@ def det(input: Any, name: str | None = None) -> Tensor:
     >>> float(tf.linalg.det([[2.0, 1.0], [1.0, 3.0]]))
     5.0
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     _square_matrices(x, DET)
     return tape.apply(DET, (x,))
 
@@ -408,7 +403,7 @@ def _rule_op(prim: Primitive, inputs: tuple[Any, ...], params: tuple[Any, ...] =
     """``prim`` inside a gradient rule: its kernel on NumPy values, the op on tensors (recorded,
     so that the rule can be differentiated in turn)."""
     if any(isinstance(x, Tensor) for x in inputs):
-        return tape.apply(prim, tuple(_tensor(x) for x in inputs), tuple(params))
+        return tape.apply(prim, tuple(tensor_of(x) for x in inputs), tuple(params))
     return prim.kernel(*inputs, *params)
 
 
@@ -444,7 +439,7 @@ def band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = Non
     >>> tf.linalg.band_part(tf.ones((3, 3)), 0, -1).numpy().tolist()
     [[1.0, 1.0, 1.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     if x._value.ndim < 2:
         raise invalid_argument(f"input must be at least 2-dim, received shape: "
                                f"{list(np.shape(x._value))} [Op:MatrixBandPart] name: ")
@@ -500,7 +495,7 @@ def diag_part(input: Any, name: str = "diag_part", k: Any = 0, padding_value: An
     >>> tf.linalg.diag_part([[1.0, 2.0], [3.0, 4.0]]).numpy().tolist()
     [1.0, 4.0]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     if x._value.ndim < 2:
         raise invalid_argument(f"input must be at least 2-dim, received shape: "
                                f"{list(np.shape(x._value))} [Op:MatrixDiagPartV3] name: ")
@@ -516,7 +511,7 @@ def diag(diagonal: Any, name: str = "diag", k: Any = 0, num_rows: Any = -1, num_
     >>> tf.linalg.diag([1.0, 2.0]).numpy().tolist()
     [[1.0, 0.0], [0.0, 2.0]]
     """
-    v = _tensor(diagonal)
+    v = tensor_of(diagonal)
     if v._value.ndim < 1:
         raise invalid_argument("diagonal must be at least 1-dim [Op:MatrixDiagV3] name: ")
     k = _offset(k)
@@ -666,7 +661,7 @@ def cholesky(input: Any, name: str | None = None) -> Tensor:
     >>> tf.linalg.cholesky([[4.0, 2.0], [2.0, 5.0]]).numpy().tolist()
     [[2.0, 0.0], [1.0, 2.0]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     _check_matrices(x, "Cholesky", square=True)
     return tape.apply(CHOLESKY, (x,))
 
@@ -782,7 +777,7 @@ def qr(input: Any, full_matrices: bool = False, name: str | None = None) -> tupl
     >>> tf.abs(r).numpy().astype(float).round(3).tolist()
     [[5.0, 2.2], [0.0, 0.4]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     _check_matrices(x, "Qr")
     q, r = QR(x, (bool(full_matrices),))
     return q, r
@@ -845,7 +840,7 @@ def svd(tensor: Any, full_matrices: bool = False, compute_uv: bool = True,
     >>> s.numpy().tolist()
     [3.0, 2.0]
     """
-    x = _tensor(tensor)
+    x = tensor_of(tensor)
     _check_matrices(x, "Svd")
     if not compute_uv:
         return SVD(x, (False,))[0]
@@ -889,7 +884,7 @@ def eigh(tensor: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
     >>> e.numpy().tolist()
     [1.0, 3.0]
     """
-    x = _tensor(tensor)
+    x = tensor_of(tensor)
     _check_matrices(x, "SelfAdjointEigV2", square=True)
     e, v = EIGH(x, ())
     return e, v
@@ -923,7 +918,7 @@ def slogdet(input: Any, name: str | None = None) -> tuple[Tensor, Tensor]:
     >>> float(sign), round(float(logabs), 4)
     (-1.0, 0.6931)
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     _check_matrices(x, "LogMatrixDeterminant", square=True)
     sign, logabs = SLOGDET(x, ())
     return sign, logabs
@@ -989,7 +984,7 @@ def pinv(a: Any, rcond: Any = None, validate_args: bool = False,
     >>> tf.linalg.pinv([[2.0, 0.0], [0.0, 0.0]]).numpy().tolist()
     [[0.5, 0.0], [0.0, 0.0]]
     """
-    x = _tensor(a)
+    x = tensor_of(a)
     _check_matrices(x, "Pinv")
     dtype = x._value.dtype
     if rcond is None:
@@ -1009,7 +1004,7 @@ def normalize(tensor: Any, ord: Any = "euclidean", axis: Any = None,
     >>> unit.numpy().tolist(), length.numpy().tolist()
     ([0.6000000238418579, 0.800000011920929], [5.0])
     """
-    x = _tensor(tensor)
+    x = tensor_of(tensor)
     length = norm(x, ord=ord, axis=axis, keepdims=True)
     return x / length, length
 
@@ -1051,7 +1046,7 @@ def expm(input: Any, name: str | None = None) -> Tensor:
     >>> tf.linalg.expm([[0.0, 1.0], [0.0, 0.0]]).numpy().tolist()
     [[1.0, 1.0], [0.0, 1.0]]
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     _check_matrices(x, "MatrixExponential", square=True)
     value = x._value
     n = value.shape[-1]

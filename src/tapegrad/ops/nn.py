@@ -18,7 +18,7 @@ import numpy as np
 from .. import tape
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, convert_to_tensor
+from ..tensor import Tensor, as_int, tensor_of
 from .array import reshape
 from .math import (
     add,
@@ -35,11 +35,6 @@ from .math import (
 )
 from .random import uniform
 from .reduce import normalize_axes, reduce_mean, reduce_sum
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
-
 
 # ----- activations -----
 
@@ -100,7 +95,7 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Te
     >>> tf.nn.leaky_relu([-1.0, 2.0]).numpy().tolist()
     [-0.20000000298023224, 2.0]
     """
-    x = _tensor(features)
+    x = tensor_of(features)
     check_kind(LEAKY_RELU, x, "f")
     # TensorFlow's alpha is a float32 attribute, in float64 computations too
     return tape.apply(LEAKY_RELU, (x,), (float(np.float32(float(alpha))),))
@@ -113,7 +108,7 @@ def silu(features: Any, beta: float = 1.0, name: str | None = None) -> Tensor:
     >>> float(tf.nn.silu(0.0))
     0.0
     """
-    x = _tensor(features)
+    x = tensor_of(features)
     return multiply(x, sigmoid(x if beta == 1.0 else multiply(x, beta)))
 
 
@@ -155,7 +150,7 @@ def softmax(logits: Any, axis: int | None = None, name: str | None = None) -> Te
     >>> tf.nn.softmax([0.0, 0.0]).numpy().tolist()
     [0.5, 0.5]
     """
-    x = _tensor(logits)
+    x = tensor_of(logits)
     check_kind(SOFTMAX, x, "f")
     return tape.apply(SOFTMAX, (x,), (_axis(x, axis, "Softmax"),))
 
@@ -167,7 +162,7 @@ def log_softmax(logits: Any, axis: int | None = None, name: str | None = None) -
     >>> tf.nn.log_softmax([0.0, 1000.0]).numpy().tolist()
     [-1000.0, 0.0]
     """
-    x = _tensor(logits)
+    x = tensor_of(logits)
     check_kind(LOG_SOFTMAX, x, "f")
     return tape.apply(LOG_SOFTMAX, (x,), (_axis(x, axis, "LogSoftmax"),))
 
@@ -196,7 +191,7 @@ def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
     """
     if labels is None or logits is None:
         raise ValueError("Both labels and logits must be provided.")
-    z, x = operands(SIGMOID_XENT, _tensor(labels), _tensor(logits))
+    z, x = operands(SIGMOID_XENT, tensor_of(labels), tensor_of(logits))
     check_kind(SIGMOID_XENT, x, "f")
     if np.shape(z._value) != np.shape(x._value):
         raise ValueError(f"`logits` and `labels` must have the same shape, received "
@@ -234,7 +229,7 @@ def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1,
     >>> [round(v, 4) for v in loss.numpy().tolist()]
     [0.6931]
     """
-    x = _tensor(logits)
+    x = tensor_of(logits)
     x, z = operands(SOFTMAX_XENT, x, labels)
     check_kind(SOFTMAX_XENT, x, "f")
     if np.shape(z._value) != np.shape(x._value):
@@ -268,8 +263,8 @@ def sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any,
     >>> [round(v, 4) for v in loss.numpy().tolist()]
     [0.6931]
     """
-    x = _tensor(logits)
-    z = _tensor(labels)
+    x = tensor_of(logits)
+    z = tensor_of(labels)
     check_kind(SPARSE_XENT, x, "f")
     if z._value.dtype.kind not in "iu":
         raise TypeError(f"Value passed to parameter 'labels' has DataType {z.dtype.name} not in "
@@ -302,7 +297,7 @@ def l2_loss(t: Any, name: str | None = None) -> Tensor:
     >>> float(tf.nn.l2_loss([1.0, 2.0, 3.0]))
     7.0
     """
-    x = _tensor(t)
+    x = tensor_of(t)
     check_kind(L2_LOSS, x, "f")
     return tape.apply(L2_LOSS, (x,))
 
@@ -315,7 +310,7 @@ def l2_normalize(x: Any, axis: Any = None, epsilon: float = 1e-12, name: str | N
     >>> tf.math.l2_normalize([3.0, 4.0]).numpy().tolist()
     [0.6000000238418579, 0.800000011920929]
     """
-    x = _tensor(x)
+    x = tensor_of(x)
     axis = dim if axis is None else axis
     return multiply(x, rsqrt(maximum(reduce_sum(multiply(x, x), axis, keepdims=True), epsilon)))
 
@@ -331,7 +326,7 @@ def moments(x: Any, axes: Any, shift: Any = None, keepdims: bool = False,
     >>> [float(m) for m in tf.nn.moments(tf.constant([1.0, 2.0, 3.0, 4.0]), axes=[0])]
     [2.5, 1.25]
     """
-    x = _tensor(x)
+    x = tensor_of(x)
     mean = reduce_mean(x, axes, keepdims=True)
     variance = reduce_mean(squared_difference(x, stop_gradient(mean)), axes, keepdims=True)
     if keepdims:
@@ -349,7 +344,7 @@ def bias_add(value: Any, bias: Any, data_format: str | None = None,
     >>> tf.nn.bias_add([[1.0, 2.0]], [10.0, 20.0]).numpy().tolist()
     [[11.0, 22.0]]
     """
-    v, b = _tensor(value), _tensor(bias)
+    v, b = tensor_of(value), tensor_of(bias)
     if b._value.ndim != 1:
         raise ValueError(f"Bias must be 1-D, got shape {b.shape}")
     if data_format is not None and not isinstance(data_format, str):
@@ -373,7 +368,7 @@ def dropout(x: Any, rate: float, noise_shape: Any = None, seed: int | None = Non
     >>> tf.nn.dropout(tf.ones(4), rate=0.0).numpy().tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
-    x = _tensor(x)
+    x = tensor_of(x)
     if not 0 <= float(rate) < 1:
         raise ValueError(f"`rate` must be a scalar tensor or a float in the range [0, 1). "
                          f"Received: rate={rate}")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, convert_to_tensor
+from ..tensor import Tensor, as_int, tensor_of
 from .array import concat, gather
 from .math import (
     abs,
@@ -37,11 +37,6 @@ from .nn import relu
 from .reduce import reduce_sum
 from .special import add_n, erfc
 
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
-
-
 _COEFF, _ROOT_HALF = float(np.float32(0.044715)), float(np.float32(math.sqrt(0.5)))
 
 
@@ -52,7 +47,7 @@ def gelu(features: Any, approximate: bool = False, name: str | None = None) -> T
     >>> round(float(tf.nn.gelu(1.0, approximate=True)), 4)
     0.8412
     """
-    x = _tensor(features)
+    x = tensor_of(features)
     if x._value.dtype.kind != "f":
         raise TypeError(f"gelu needs a float tensor, got {x.dtype.name}")
     # TensorFlow's constants, rounded to float32 (its cast of a Python float) in float64 too
@@ -69,13 +64,13 @@ def crelu(features: Any, name: str | None = None, axis: int = -1) -> Tensor:
     >>> tf.nn.crelu([1.0, -2.0]).numpy().tolist()
     [1.0, 0.0, 0.0, 2.0]
     """
-    x = _tensor(features)
+    x = tensor_of(features)
     return concat([relu(x), relu(negative(x))], as_int(axis, "axis"))
 
 
 def _pair(x: Any, y: Any, op: str) -> tuple[Tensor, Tensor]:
     """Two inputs of one float dtype, with ``op`` (TensorFlow's op name) in messages."""
-    x, y = operands(Primitive(op, None), _tensor(x), y)
+    x, y = operands(Primitive(op, None), tensor_of(x), y)
     if x._value.dtype.kind != "f":
         raise TypeError(f"{op} needs float inputs, got {x.dtype.name}")
     return x, y
@@ -129,7 +124,7 @@ def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: An
     >>> tf.nn.batch_normalization([1.0, 3.0], 2.0, 1.0, None, None, 0.0).numpy().tolist()
     [-1.0, 1.0]
     """
-    x = _tensor(x)
+    x = tensor_of(x)
     inv = rsqrt(add(_pair(x, variance, "Rsqrt")[1], variance_epsilon))
     if scale is not None:
         inv = multiply(inv, _pair(x, scale, "Mul")[1])
@@ -151,10 +146,10 @@ def embedding_lookup(params: Any, ids: Any, max_norm: Any = None,
     """
     if isinstance(params, (list, tuple)):  # shards, split as TensorFlow 2 splits: "div"
         params = concat(list(params), 0)
-    rows = gather(_tensor(params), ids)
+    rows = gather(tensor_of(params), ids)
     if max_norm is None:
         return rows
-    axes = tuple(range(np.ndim(_tensor(ids)._value), rows._value.ndim))
+    axes = tuple(range(np.ndim(tensor_of(ids)._value), rows._value.ndim))
     norm = reduce_sum(rows * rows, axes, keepdims=True) ** 0.5 if axes else abs(rows)
     limit = _pair(rows, max_norm, "Mul")[1]
     return where(norm > limit, truediv(multiply(rows, limit), norm), rows)
@@ -169,11 +164,11 @@ def compute_average_loss(per_example_loss: Any, sample_weight: Any = None,
     >>> float(tf.nn.compute_average_loss([1.0, 2.0, 3.0], global_batch_size=6))
     1.0
     """
-    loss = _tensor(per_example_loss)
+    loss = tensor_of(per_example_loss)
     if loss._value.dtype.kind != "f":
         raise TypeError(f"per_example_loss must be a float tensor, got {loss.dtype.name}")
     if sample_weight is not None:  # weighted in float32, as TensorFlow's loss utilities do
-        weight = _tensor(sample_weight)
+        weight = tensor_of(sample_weight)
         loss = cast(multiply(cast(loss, "float32"), cast(weight, "float32")), loss.dtype)
     if global_batch_size is None:
         shape = np.shape(loss._value)

@@ -20,18 +20,14 @@ import numpy as np
 from .. import tape
 from ..dtypes import DType, as_dtype, float32
 from ..errors import invalid_argument
-from ..tensor import Tensor, as_int, concrete, convert_to_tensor, wrap
+from ..tensor import Tensor, as_int, concrete, convert_to_tensor, tensor_of, wrap
 from .array import SCATTER_ADD, argsort, concat, gather, reshape
 from .math import cast, where
 from .reduce import reduce_max, reduce_min, reduce_prod
 
 
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
-
-
 def _ids(segment_ids: Any, data: Tensor, op: str) -> Any:
-    t = _tensor(segment_ids)
+    t = tensor_of(segment_ids)
     ids = concrete(t)  # a traced function checks the ids it was traced with
     if ids.dtype.kind not in "iu":
         raise TypeError(f"Value passed to parameter 'segment_ids' has DataType {t.dtype.name} "
@@ -112,7 +108,7 @@ def _segment(kind: str, doc: str) -> Any:
     op = f"Segment{kind.capitalize()}"
 
     def fn(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
-        x = _tensor(data)
+        x = tensor_of(data)
         ids, n = _sorted_ids(segment_ids, x, op)
         return _reduce(kind, x, ids, n, 0)
     fn.__doc__ = doc
@@ -123,7 +119,7 @@ def _unsorted(kind: str, doc: str) -> Any:
     op = f"UnsortedSegment{kind.capitalize()}"
 
     def fn(data: Any, segment_ids: Any, num_segments: Any, name: str | None = None) -> Tensor:
-        x = _tensor(data)
+        x = tensor_of(data)
         ids = _ids(segment_ids, x, op)
         n = as_int(num_segments, "num_segments")
         if np.any(ids >= n):
@@ -220,7 +216,7 @@ def bincount(arr: Any, weights: Any = None, minlength: Any = None, maxlength: An
     >>> tf.math.bincount([1, 1, 3]).numpy().tolist()
     [0, 2, 0, 1]
     """
-    a = concrete(_tensor(arr))
+    a = concrete(tensor_of(arr))
     if a.dtype.kind not in "iu":
         raise TypeError(f"bincount needs integer values, got {a.dtype}")
     if np.any(a < 0):
@@ -230,7 +226,7 @@ def bincount(arr: Any, weights: Any = None, minlength: Any = None, maxlength: An
         size = max(size, as_int(minlength, "minlength"))
     if maxlength is not None:
         size = min(size, as_int(maxlength, "maxlength"))
-    w = None if weights is None else np.broadcast_to(concrete(_tensor(weights)), a.shape)
+    w = None if weights is None else np.broadcast_to(concrete(tensor_of(weights)), a.shape)
     out_dtype = w.dtype if w is not None and not binary_output else as_dtype(dtype)._np
     rows = a.reshape(1, -1) if axis is None else a.reshape(-1, a.shape[-1])
     wrows = None if w is None else (w.reshape(1, -1) if axis is None
@@ -258,7 +254,7 @@ def confusion_matrix(labels: Any, predictions: Any, num_classes: Any = None, wei
     >>> tf.math.confusion_matrix([0, 1, 2], [0, 2, 2]).numpy().tolist()
     [[1, 0, 0], [0, 0, 1], [0, 0, 1]]
     """
-    y, p = (np.ravel(concrete(_tensor(v))).astype(np.int64) for v in (labels, predictions))
+    y, p = (np.ravel(concrete(tensor_of(v))).astype(np.int64) for v in (labels, predictions))
     if y.shape != p.shape:
         raise ValueError(f"Dimensions {y.size} and {p.size} are not compatible")
     if np.any(y < 0) or np.any(p < 0):
@@ -268,7 +264,7 @@ def confusion_matrix(labels: Any, predictions: Any, num_classes: Any = None, wei
     if np.any(y >= n) or np.any(p >= n):
         raise invalid_argument(f"`labels` and `predictions` must be less than num_classes {n}")
     out = np.zeros((n, n), as_dtype(dtype)._np)
-    np.add.at(out, (y, p), 1 if weights is None else np.ravel(concrete(_tensor(weights))))
+    np.add.at(out, (y, p), 1 if weights is None else np.ravel(concrete(tensor_of(weights))))
     return wrap(out)
 
 
@@ -287,7 +283,7 @@ def top_k(input: Any, k: Any = 1, sorted: bool = True, index_type: DType | str =
     >>> values.numpy().tolist(), indices.numpy().tolist()
     ([3.0, 3.0], [1, 2])
     """
-    x = _tensor(input)
+    x = tensor_of(input)
     shape = np.shape(x._value)
     k = as_int(k, "k")
     if not shape or k < 0 or k > shape[-1]:
@@ -316,7 +312,7 @@ def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) ->
         raise ValueError(f"Incompatible type conversion requested to type float32 for "
                          f"predictions of type {predictions.dtype.name}: in_top_k takes float32 "
                          "predictions.")
-    t = concrete(_tensor(targets))
+    t = concrete(tensor_of(targets))
     p = concrete(convert_to_tensor(predictions, dtype=float32))
     if p.ndim != 2 or t.shape != p.shape[:1]:
         raise invalid_argument(f"predictions must be 2-dimensional and targets 1-dimensional "

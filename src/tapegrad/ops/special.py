@@ -22,7 +22,7 @@ from .. import tape
 from ..dtypes import DType, as_dtype
 from ..errors import invalid_argument
 from ..tape import Primitive
-from ..tensor import Tensor, as_int, concrete, convert_to_tensor, wrap
+from ..tensor import Tensor, as_int, concrete, tensor_of, wrap
 from .math import (
     FLOAT,
     add,
@@ -38,10 +38,6 @@ from .math import (
     where,
 )
 from .reduce import normalize_axes, reduce_sum
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else convert_to_tensor(x)
 
 
 def _per_entry(fn: Any) -> Any:
@@ -184,7 +180,7 @@ def ndtri(x: Any, name: str | None = None) -> Tensor:
     >>> round(float(tf.math.ndtri(0.975)), 4)
     1.96
     """
-    p = _tensor(x)
+    p = tensor_of(x)
     return multiply(erfinv(subtract(multiply(p, 2.0), 1.0)), math.sqrt(2))
 
 
@@ -195,7 +191,7 @@ def lbeta(x: Any, name: str | None = None) -> Tensor:
     >>> round(float(tf.math.lbeta([1.0, 2.0])), 6)  # B(1, 2) = 1/2
     -0.693147
     """
-    t = _tensor(x)
+    t = tensor_of(x)
     return subtract(reduce_sum(lgamma(t), -1), lgamma(reduce_sum(t, -1)))
 
 
@@ -206,7 +202,7 @@ def digamma(x: Any, name: str | None = None) -> Tensor:
     >>> round(float(tf.math.digamma(1.0)), 6)
     -0.577216
     """
-    t = _tensor(x)
+    t = tensor_of(x)
     check_kind(POLYGAMMA, t, "f")
     return tape.apply(POLYGAMMA, (t,), (np.int64(0),))
 
@@ -259,7 +255,7 @@ def zeta(x: Any, q: Any, name: str | None = None) -> Tensor:
     >>> round(float(tf.math.zeta(2.0, 1.0)), 6)
     1.644934
     """
-    s, t = operands(ZETA, _tensor(x), q)
+    s, t = operands(ZETA, tensor_of(x), q)
     check_kind(ZETA, s, "f")
     return tape.apply(ZETA, (s, t))
 
@@ -283,7 +279,7 @@ def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.math.divide_no_nan([3.0, 1.0], [2.0, 0.0]).numpy().tolist()
     [1.5, 0.0]
     """
-    x, y = operands(Primitive("DivNoNan", None), _tensor(x), y)
+    x, y = operands(Primitive("DivNoNan", None), tensor_of(x), y)
     zero = equal(y, 0)
     return _zero_where(zero, truediv(_zero_where(zero, x), where(zero, _fill(y, 1), y)))
 
@@ -295,7 +291,7 @@ def reciprocal_no_nan(x: Any, name: str | None = None) -> Tensor:
     >>> tf.math.reciprocal_no_nan([2.0, 0.0]).numpy().tolist()
     [0.5, 0.0]
     """
-    x = _tensor(x)
+    x = tensor_of(x)
     return divide_no_nan(wrap(np.ones_like(x._value)), x)
 
 
@@ -306,13 +302,13 @@ def multiply_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.math.multiply_no_nan([float("inf"), 2.0], [0.0, 3.0]).numpy().tolist()
     [0.0, 6.0]
     """
-    x, y = operands(Primitive("MulNoNan", None), _tensor(x), y)
+    x, y = operands(Primitive("MulNoNan", None), tensor_of(x), y)
     return multiply(_zero_where(equal(y, 0), x), y)
 
 
 def _x_times(fn: Any, opname: str) -> Any:
     def op(x: Any, y: Any, name: str | None = None) -> Tensor:
-        x, y = operands(Primitive(opname, None), _tensor(x), y)
+        x, y = operands(Primitive(opname, None), tensor_of(x), y)
         check_kind(Primitive(opname, None), x, "fc")
         zero = equal(x, 0)
         return _zero_where(zero, fn(x, where(zero, _fill(y, 1), y)))
@@ -405,7 +401,7 @@ def cumprod(x: Any, axis: int = 0, exclusive: bool = False, reverse: bool = Fals
     >>> tf.math.cumprod([1.0, 2.0, 3.0], exclusive=True).numpy().tolist()
     [1.0, 1.0, 2.0]
     """
-    x = _tensor(x)
+    x = tensor_of(x)
     check_kind(CUMPROD, x, "fciu")
     return tape.apply(CUMPROD, (x,), (_scan_axis(x, axis, "Cumprod"), bool(exclusive),
                                       bool(reverse)))
@@ -419,7 +415,7 @@ def cumulative_logsumexp(x: Any, axis: int = 0, exclusive: bool = False, reverse
     >>> [round(v, 4) for v in tf.math.cumulative_logsumexp([0.0, 0.0]).numpy().tolist()]
     [0.0, 0.6931]
     """
-    x = _tensor(x)
+    x = tensor_of(x)
     check_kind(CUMLSE, x, "f")
     return tape.apply(CUMLSE, (x,), (_scan_axis(x, axis, "CumulativeLogsumexp"),
                                      bool(exclusive), bool(reverse)))
@@ -437,7 +433,7 @@ def add_n(inputs: Sequence[Any], name: str | None = None) -> Tensor:
     if not isinstance(inputs, (list, tuple)) or not inputs:
         raise ValueError("inputs must be a non-empty list of tensors of the same shape and "
                          "dtype.")
-    tensors = [_tensor(t) for t in inputs]
+    tensors = [tensor_of(t) for t in inputs]
     for t in tensors[1:]:
         if np.shape(t._value) != np.shape(tensors[0]._value):
             raise ValueError("inputs must be a list of at least one Tensor with the same dtype "
@@ -457,12 +453,12 @@ def polyval(coeffs: Sequence[Any], x: Any, name: str | None = None) -> Tensor:
     """
     if not isinstance(coeffs, (list, tuple)):
         raise ValueError(f"Argument coeffs must be list type found {type(coeffs)}.")
-    x = _tensor(x)
+    x = tensor_of(x)
     if not coeffs:
         return wrap(np.zeros_like(x._value))
-    total = _tensor(coeffs[0])  # each coefficient a tensor of its own dtype, as in TensorFlow
+    total = tensor_of(coeffs[0])  # each coefficient a tensor of its own dtype, as in TensorFlow
     for c in coeffs[1:]:
-        total = add(multiply(total, x), _tensor(c))
+        total = add(multiply(total, x), tensor_of(c))
     return total
 
 
@@ -474,7 +470,7 @@ def count_nonzero(input: Any, axis: Any = None, keepdims: bool | None = None,
     >>> tf.math.count_nonzero([[0, 1], [2, 0]], axis=1).numpy().tolist()
     [1, 1]
     """
-    v = concrete(_tensor(input))
+    v = concrete(tensor_of(input))
     axes = normalize_axes(axis, v.ndim, "Sum")
     out = np.count_nonzero(v, axis=axes, keepdims=bool(keepdims))
     return wrap(np.asarray(out).astype(as_dtype(dtype)._np)[()])
@@ -487,12 +483,12 @@ def zero_fraction(value: Any, name: str | None = None) -> Tensor:
     >>> float(tf.math.zero_fraction([0.0, 1.0, 0.0, 2.0]))
     0.5
     """
-    v = concrete(_tensor(value))
+    v = concrete(tensor_of(value))
     return wrap(np.float32(np.mean(v == 0)) if v.size else np.float32(np.nan))
 
 
 def _monotone(x: Any, strict: bool) -> Tensor:
-    v = np.ravel(concrete(_tensor(x)))
+    v = np.ravel(concrete(tensor_of(x)))
     if v.dtype.kind not in "fiu":
         raise TypeError(f"Expected x to be numeric, got {v.dtype}.")
     step = np.diff(v)
