@@ -163,40 +163,35 @@ def record(prim: Primitive, out: Tensor, inputs: tuple[Tensor, ...],
     recorded.
     """
     tapes = _state.tapes
-    if tapes and prim.vjps:
-        value = out._value
-        if value.dtype.kind in "fc":
-            _record_on(tapes, prim, out, inputs, params, value)
+    if tapes and prim.vjps and out._value.dtype.kind in "fc":
+        shape = out._value.shape
+        recorded = inputs  # with what `assign` returned replaced by its variable
+        for tape in tapes:
+            tracked = tape._tracked
+            key = [prim, params, shape]
+            values = []
+            hit = False
+            for x in inputs:
+                v = x._value
+                slot = tracked.get(id(x))
+                if slot is None and x._trainable and tape._watch_accessed:  # a variable read
+                    root = x if x._parent is None else x._parent
+                    slot = tape._watch_variable(root)
+                    if root is not x:  # what `assign` returned: its variable gets the gradient
+                        recorded = tuple(root if i is x else i for i in recorded)
+                if slot is not None:
+                    hit = True
+                    if slot < 0:  # a watched tensor or variable: its shape, which keys need
+                        key.append(v.shape)
+                key.append(slot)
+                values.append(v)
+            if hit:
+                ops = tape._ops
+                tracked[id(out)] = len(ops)
+                ops.append((prim, out, recorded, params, tuple(values)))
+                tape._key.append(tuple(key))
     for listener in _listeners:
         listener(prim, out, inputs, params)
-
-
-def _record_on(tapes: list[GradientTape], prim: Primitive, out: Tensor,
-               inputs: tuple[Tensor, ...], params: tuple[Any, ...], value: Any) -> None:
-    for tape in tapes:
-        tracked = tape._tracked
-        key = [prim, params, value.shape]
-        values = []
-        hit = False
-        for x in inputs:
-            v = x._value
-            slot = tracked.get(id(x))
-            if slot is None and x._trainable and tape._watch_accessed:  # a variable, read here
-                root = x if x._parent is None else x._parent
-                slot = tape._watch_variable(root)
-                if root is not x:  # what `assign` returned: gradients belong to its variable
-                    inputs = tuple(root if i is x else i for i in inputs)
-            if slot is not None:
-                hit = True
-                if slot < 0:  # a watched tensor or variable: its shape, which the key needs
-                    key.append(v.shape)
-            key.append(slot)
-            values.append(v)
-        if hit:
-            ops = tape._ops
-            tracked[id(out)] = len(ops)
-            ops.append((prim, out, inputs, params, tuple(values)))
-            tape._key.append(tuple(key))
 
 
 # ----- GradientTape -----

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import tape
-from ..tensor import convert_to_tensor as as_tensor
+from ..tensor import tensor_of
 from . import array, linalg, math, nn, reduce
 
 
@@ -74,10 +74,10 @@ _ROWS: dict[str, tuple[Any, Any]] = {
     "solve": (linalg._solve, linalg.solve),
     "einsum": (np.einsum, linalg.einsum),
     "gather": (lambda x, indices, axis: np.take(x, indices, axis),
-               lambda t, indices, axis: tape.apply(array.GATHER, (t, as_tensor(indices)),
+               lambda t, indices, axis: tape.apply(array.GATHER, (t, tensor_of(indices)),
                                                    (axis,))),
     "scatter_add": (array._scatter_add, lambda g, indices, axis, shape: tape.apply(
-        array.SCATTER_ADD, (g, as_tensor(indices)), (axis, shape))),
+        array.SCATTER_ADD, (g, tensor_of(indices)), (axis, shape))),
     "slice_grad": (array._slice_grad, lambda g, key, shape: tape.apply(
         array.SLICE_GRAD, (g,), (key, shape))),
     # any primitive: its kernel on values, or the op on tensors (rules that need another op)
