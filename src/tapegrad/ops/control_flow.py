@@ -465,23 +465,24 @@ def _tracing_paused() -> Any:
 
 
 def _results(out: Any, Tout: Any) -> Any:
-    """The Python function's result as NumPy values: one, or a tuple when ``Tout`` is a list."""
+    """The Python function's result as tensors of ``Tout``: one, or a list when ``Tout`` is."""
     if isinstance(Tout, (list, tuple)):
         outs = out if isinstance(out, (list, tuple)) else (out,)
         if len(outs) != len(Tout):
             raise invalid_argument(f"The Python function returned {len(outs)} values, but "
                                    f"Tout has {len(Tout)} dtypes")
-        return tuple(convert_to_tensor(o, dtype=d)._value for o, d in zip(outs, Tout))
-    if Tout is None:
-        return None
-    return convert_to_tensor(out, dtype=Tout)._value
+        return [convert_to_tensor(o, dtype=d) for o, d in zip(outs, Tout)]
+    return None if Tout is None else convert_to_tensor(out, dtype=Tout)
 
 
 def _py_function_kernel(*values: Any) -> Any:
     *args, (func, Tout, wrap_inputs) = values
     with _tracing_paused():
         inputs = [tensor_module.wrap(v) for v in args] if wrap_inputs else args
-        return _results(func(*inputs), Tout)
+        results = _results(func(*inputs), Tout)
+    if isinstance(results, list):
+        return tuple(r._value for r in results)
+    return None if results is None else results._value
 
 
 # An op with an effect: never folded, and a traced function calls the Python function each call.
@@ -518,11 +519,7 @@ def py_function(func: Callable[..., Any] | None = None, inp: Any = None, Tout: A
             return lambda *args: py_function(f, list(args), Tout, name)
         return decorate if func is None else decorate(func)
     if tape._state.tapes and callable(func):
-        out = func(*(convert_to_tensor(x) for x in inp))
-        if isinstance(Tout, (list, tuple)):
-            outs = out if isinstance(out, (list, tuple)) else (out,)
-            return [convert_to_tensor(o, dtype=d) for o, d in zip(outs, Tout)]
-        return None if Tout is None else convert_to_tensor(out, dtype=Tout)
+        return _results(func(*(convert_to_tensor(x) for x in inp)), Tout)
     return _call_python(func, inp, Tout, wrap_inputs=True)
 
 
